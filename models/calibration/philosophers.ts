@@ -1,0 +1,43 @@
+/**
+ * The calibration model (shared/bench/calibration.md): N dining philosophers, the same model
+ * SPIN and TLC run, so the engine is measured on the same work. p[i]: 0 thinks, 1 holds its
+ * left fork, 2 eats; f[j]: fork j is taken. Every philosopher holding its left fork deadlocks.
+ */
+import { action, defineModel, invariant, range } from '../../src/index.js';
+
+export interface PhilosophersState {
+  p: number[];
+  f: boolean[];
+}
+
+export function philosophers(n: number) {
+  if (!Number.isInteger(n) || n < 2) throw new RangeError(`philosophers: n must be an integer ≥ 2, got ${n}`);
+  return defineModel<PhilosophersState>({
+    name: 'philosophers',
+    config: { n },
+    init: () => ({ p: Array(n).fill(0), f: Array(n).fill(false) }),
+    actions: [
+      action('takeLeft', range(n), (s, i) => s.p[i] === 0 && !s.f[i], (s, i) => {
+        s.f[i] = true;
+        s.p[i] = 1;
+      }),
+      action('takeRight', range(n), (s, i) => s.p[i] === 1 && !s.f[(i + 1) % n], (s, i) => {
+        s.f[(i + 1) % n] = true;
+        s.p[i] = 2;
+      }),
+      action('release', range(n), (s, i) => s.p[i] === 2, (s, i) => {
+        s.f[i] = false;
+        s.f[(i + 1) % n] = false;
+        s.p[i] = 0;
+      }),
+    ],
+    invariants: [
+      invariant(
+        'forksConsistent',
+        (s) => s.f.every((taken, j) => taken === (s.p[j] > 0 || s.p[(j + n - 1) % n] === 2)),
+        { statement: 'a fork is taken exactly when its left user holds it or its right neighbour eats' },
+      ),
+    ],
+    terminal: () => false,
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * `check(model, options)`: exhaustive exploration with the chosen strategy, returning a result
+ * value (never throwing for a finding). Bad options throw an OptionError, a model whose initial
+ * state cannot be built throws a ModelError: those are the caller's input, not findings.
+ */
+import { compile, describeError, initial, StepError, type CompiledModel } from '../model/compile.js';
+import { isModel } from '../model/define.js';
+import type { Model } from '../model/types.js';
+import { clone, deepFreeze } from '../state/clone.js';
+import { collisionProbability } from '../state/fingerprint.js';
+import { buildTrace, type TraceContext } from '../trace/build.js';
+import type { TraceViolation } from '../trace/types.js';
+import { explorers } from './registry.js';
+import type { Finding } from './search.js';
+import type { CheckOptions, CheckResult, ExploreOptions, Violation } from './types.js';
+
+/** Bad options: the caller's mistake, reported in one line. */
+export class OptionError extends Error {
+  override name = 'OptionError';
+}
+
+/** A model that cannot be explored at all (not a model, its init throws, its initial state is not plain data). */
+export class ModelError extends Error {
+  override name = 'ModelError';
+}
+
+function positiveInt(name: string, v: number | undefined, allowZero = false): void {
+  if (v === undefined) return;
+  if (!Number.isInteger(v) || v < (allowZero ? 0 : 1)) {
+    throw new OptionError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${v}`);
+  }
+}
+
+/** Validate what every explorer shares; returns the compiled model and the frozen initial state. */
+export function prepare<S>(model: Model<S>, options: ExploreOptions): { cm: CompiledModel<S>; init: S } {
+  if (!isModel(model)) throw new ModelError('not a model: build it with defineModel({ name, init, actions, … })');
+  positiveInt('maxStates', options.maxStates);
+  positiveInt('maxDepth', options.maxDepth, true);
+  if (options.invariants) {
+    const known = model.invariants.map((i) => i.name);
+    for (const name of options.invariants) {
+      if (!known.includes(name)) {
+        throw new OptionError(`model ${model.name} has no invariant '${name}' (it has: ${known.join(', ') || 'none'})`);
+      }
+    }
+  }
+  const cm = compile(model, options.invariants);
+  let init: S;
+  try {
+    init = initial(cm);
+  } catch (e) {
+    throw new ModelError(`model ${model.name}: ${e instanceof StepError ? describeError(e.cause) : describeError(e)} (in init)`);
+  }
+  if (typeof init !== 'object' || init === null) throw new ModelError(`model ${model.name}: init() must return a record or an array`);
+  return { cm, init: deepFreeze(clone(init)) };
+}
+
+/** Turn a finding into a violation with its rebuilt trace. */
+export function toViolation<S>(cm: CompiledModel<S>, init: S, path: number[], f: Finding, context: TraceContext): Violation {
+  const tv: TraceViolation = { kind: f.kind, name: f.name, message: f.message };
+  if (f.throwing !== undefined) tv.action = cm.instances[f.throwing].label;
+  const trace = buildTrace(cm, init, path, tv, context);
+  const v: Violation = { kind: f.kind, name: f.name, message: f.message, trace };
+  if (f.property) {
+    if (f.property.statement) v.statement = f.property.statement;
+    if (f.property.ref) v.ref = f.property.ref;
+    const explain = f.property.explain;
+    if (explain) {
+      const after = trace.steps.length ? trace.steps[trace.steps.length - 1].state : trace.init;
+      const before = trace.steps.length > 1 ? trace.steps[trace.steps.length - 2].state : trace.init;
+      try {
+        const detail = f.property.kind === 'step'
+          ? (explain as (b: unknown, a: unknown, st: unknown) => string)(before, after, cm.instances[f.then!].info)
+          : (explain as (s: unknown) => string)(after);
+        v.message = `${v.message}: ${detail}`;
+        trace.violation.message = v.message;
+      } catch {
+        // An explanation that throws only loses its detail.
+      }
+    }
+  }
+  return v;
+}
+
+/** Exhaustively explore `model` (BFS by default) and check its invariants and deadlocks. */
+export function check<S>(model: Model<S>, options: CheckOptions = {}, context: TraceContext = {}): CheckResult {
+  const strategy = options.strategy ?? 'bfs';
+  const explore = explorers[strategy];
+  if (!explore) throw new OptionError(`unknown strategy '${strategy}' (choose ${Object.keys(explorers).join(' or ')})`);
+  const started = performance.now();
+  const { cm, init } = prepare(model, options);
+  const { search, queuePeakBytes } = explore(cm, options, init);
+  const durationMs = Math.round(performance.now() - started);
+  const states = search.store.size;
+  const storeBytes = search.store.bytes;
+  const result: CheckResult = {
+    ok: search.finding === undefined,
+    model: model.name,
+    config: model.config,
+    strategy,
+    states,
+    transitions: search.transitions,
+    depth: search.depth,
+    durationMs,
+    complete: search.finding === undefined && search.stoppedBy === undefined,
+    invariants: [...cm.stateInvariants, ...cm.stepInvariants].map((i) => i.name),
+    memory: { storeBytes, queuePeakBytes, bytesPerState: states ? Math.round((storeBytes + queuePeakBytes) / states) : 0 },
+    collisionProbability: collisionProbability(states),
+  };
+  if (search.stoppedBy && search.finding === undefined) result.bound = search.stoppedBy;
+  const f = search.finding;
+  if (f) {
+    const path = f.at >= 0 ? search.store.path(f.at) : [];
+    if (f.then !== undefined) path.push(f.then);
+    result.violation = toViolation(cm, init, path, f, { strategy, ...context });
+  }
+  return result;
+}

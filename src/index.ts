@@ -1,0 +1,14 @@
+/**
+ * accelcheck: explicit-state model checking for protocol models written in TypeScript.
+ * `defineModel`, `action`, `invariant` and `range` describe a model; `check`, `simulate` and
+ * `replay` explore it and return result values.
+ */
+export { defineModel, action, invariant, stepInvariant, range, isModel } from './model/define.js';
+export type { ActionOptions, PropertyOptions } from './model/define.js';
+export type { Action, Invariant, Model, ModelSpec, Param, PlainValue, StateInvariant, StepInfo, StepInvariant } from './model/types.js';
+export { machine, t, IllegalTransitionError } from './fsm/machine.js';
+export type { Machine, Transition } from './fsm/machine.js';
+export { check, OptionError, ModelError } from './explore/check.js';
+export type { CheckOptions, CheckResult, ExploreOptions, Progress, Violation, MemoryReport } from './explore/types.js';
+export type { Trace, TraceStep, TraceViolation, ViolationKind } from './trace/types.js';
+export { TRACE_FORMAT, TRACE_VERSION } from './trace/types.js';

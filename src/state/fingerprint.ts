@@ -1,0 +1,62 @@
+/**
+ * 64-bit fingerprints of encoded states, as two 32-bit halves computed in one pass over the
+ * encoding read as 32-bit words. The halves use different mixing functions (a MurmurHash3 lane
+ * and an xxHash32-style lane) so that a collision in one is independent of the other.
+ */
+
+/** The two halves of the last fingerprint computed (avoids allocating a pair per state). */
+export const fp = { lo: 0, hi: 0 };
+
+const C1 = 0xcc9e2d51 | 0;
+const C2 = 0x1b873593 | 0;
+const P1 = 0x9e3779b1 | 0;
+const P2 = 0x85ebca77 | 0;
+const P3 = 0xc2b2ae3d | 0;
+
+/** Fingerprint the first `byteLength` bytes of `words`' buffer (zero-padded to a multiple of 4); sets `fp`. */
+export function fingerprint(words: Int32Array, byteLength: number): void {
+  const n = (byteLength + 3) >> 2;
+  let a = 0x2545f491 ^ byteLength;
+  let b = (0x61c88647 + byteLength) | 0;
+  for (let i = 0; i < n; i++) {
+    const w = words[i];
+    let k = Math.imul(w, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    a ^= k;
+    a = (a << 13) | (a >>> 19);
+    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+
+    b = (b + Math.imul(w, P2)) | 0;
+    b = (b << 13) | (b >>> 19);
+    b = Math.imul(b, P1);
+  }
+  a ^= n;
+  a ^= a >>> 16;
+  a = Math.imul(a, 0x85ebca6b);
+  a ^= a >>> 13;
+  a = Math.imul(a, P3);
+  a ^= a >>> 16;
+  b ^= b >>> 15;
+  b = Math.imul(b, P2);
+  b ^= b >>> 13;
+  b = Math.imul(b, P3);
+  b ^= b >>> 16;
+  // (0, 0) marks an empty slot in the seen-set.
+  if (a === 0 && b === 0) b = 1;
+  fp.lo = a;
+  fp.hi = b;
+}
+
+/** The fingerprint as 16 hex digits, for reports and tests. */
+export function fingerprintHex(lo: number, hi: number): string {
+  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * Probability that at least one pair of `n` distinct states shares a fingerprint, so that a
+ * state was wrongly taken as seen (birthday bound n²/2⁶⁵), as TLC reports it.
+ */
+export function collisionProbability(n: number): number {
+  return Math.min(1, (n * n) / 2 ** 65);
+}

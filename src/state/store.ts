@@ -1,0 +1,108 @@
+/**
+ * The state store: a set of 64-bit fingerprints (open addressing, linear probing, typed arrays)
+ * and, per stored state in discovery order, the index of its parent and the action instance that
+ * reached it. Traces are rebuilt from these links by re-running the model (TLC's approach), so
+ * no state is kept as an object.
+ */
+
+const MAX_LOAD = 0.75;
+
+export class StateStore {
+  /** Interleaved (lo, hi) fingerprint pairs; (0, 0) is an empty slot. */
+  private slots: Int32Array;
+  private mask: number;
+  private parents: Int32Array;
+  private via: Int32Array;
+  size = 0;
+
+  constructor(expectedStates = 1 << 16) {
+    let cap = 1 << 10;
+    while (cap * MAX_LOAD < expectedStates) cap *= 2;
+    this.slots = new Int32Array(cap * 2);
+    this.mask = cap - 1;
+    this.parents = new Int32Array(Math.max(1024, Math.min(expectedStates, 1 << 24)));
+    this.via = new Int32Array(this.parents.length);
+  }
+
+  /** Is the fingerprint stored? */
+  has(lo: number, hi: number): boolean {
+    const slots = this.slots;
+    let i = lo & this.mask;
+    for (;;) {
+      const a = slots[2 * i];
+      const b = slots[2 * i + 1];
+      if (a === 0 && b === 0) return false;
+      if (a === lo && b === hi) return true;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /**
+   * Store the fingerprint unless present. Returns the new state's index, or -1 when it was
+   * already stored. `parent` is the index of the state it was reached from (-1 for an initial
+   * state) and `via` the action instance that reached it.
+   */
+  add(lo: number, hi: number, parent: number, via: number): number {
+    const slots = this.slots;
+    let i = lo & this.mask;
+    for (;;) {
+      const a = slots[2 * i];
+      const b = slots[2 * i + 1];
+      if (a === 0 && b === 0) break;
+      if (a === lo && b === hi) return -1;
+      i = (i + 1) & this.mask;
+    }
+    slots[2 * i] = lo;
+    slots[2 * i + 1] = hi;
+    const index = this.size++;
+    if (index >= this.parents.length) this.growLinks();
+    this.parents[index] = parent;
+    this.via[index] = via;
+    if (this.size > (this.mask + 1) * MAX_LOAD) this.rehash();
+    return index;
+  }
+
+  /** The path of action instances from an initial state to state `index`, and that initial state's index. */
+  path(index: number): number[] {
+    const steps: number[] = [];
+    let i = index;
+    while (this.parents[i] !== -1) {
+      steps.push(this.via[i]);
+      i = this.parents[i];
+    }
+    return steps.reverse();
+  }
+
+  /** Bytes held by the store. */
+  get bytes(): number {
+    return this.slots.byteLength + this.parents.byteLength + this.via.byteLength;
+  }
+
+  private growLinks(): void {
+    const n = this.parents.length * 2;
+    const parents = new Int32Array(n);
+    parents.set(this.parents);
+    const via = new Int32Array(n);
+    via.set(this.via);
+    this.parents = parents;
+    this.via = via;
+  }
+
+  private rehash(): void {
+    const old = this.slots;
+    const cap = (this.mask + 1) * 2;
+    const slots = new Int32Array(cap * 2);
+    const mask = cap - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      const lo = old[j];
+      const hi = old[j + 1];
+      if (lo === 0 && hi === 0) continue;
+      let i = lo & mask;
+      while (slots[2 * i] !== 0 || slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+      slots[2 * i] = lo;
+      slots[2 * i + 1] = hi;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
