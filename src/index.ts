@@ -12,3 +12,4 @@ export { check, OptionError, ModelError } from './explore/check.js';
 export type { CheckOptions, CheckResult, ExploreOptions, Progress, Violation, MemoryReport } from './explore/types.js';
 export type { Trace, TraceStep, TraceViolation, ViolationKind } from './trace/types.js';
 export { TRACE_FORMAT, TRACE_VERSION } from './trace/types.js';
+export type { Config, InvariantInfo, ModelEntry, MutantInfo, Registry, ScenarioInfo, ScenarioSize } from './registry.js';

@@ -1,0 +1,52 @@
+/**
+ * What a collection of built-in models offers the CLI: models with named scenarios, mutants and
+ * invariant descriptions. The engine defines the shape; `models/index.ts` fills it (the engine
+ * never imports models).
+ */
+import type { Model, PlainValue } from './model/types.js';
+
+export type ScenarioSize = 'small' | 'medium' | 'large';
+
+/** Settings of a scenario: plain values, each overridable with `--set key=value`. */
+export type Config = Record<string, PlainValue>;
+
+export interface ScenarioInfo {
+  name: string;
+  size: ScenarioSize;
+  description: string;
+  config: Config;
+}
+
+export interface MutantInfo {
+  /** Option name, e.g. `hello-reply-before-hello`. */
+  name: string;
+  /** protocol.md reference, e.g. `H-13` or `M-9`. */
+  ref: string;
+  description: string;
+  /** Invariants expected to catch it. */
+  breaks: string[];
+}
+
+export interface InvariantInfo {
+  name: string;
+  /** protocol.md reference, e.g. `S9`. */
+  ref: string;
+  statement: string;
+}
+
+export interface ModelEntry {
+  name: string;
+  description: string;
+  /** The first `small` scenario is the model's default. */
+  scenarios: ScenarioInfo[];
+  mutants: MutantInfo[];
+  invariants: InvariantInfo[];
+  /** Build the model for a scenario's config; `mutant` (a MutantInfo name or null) re-introduces one bug. */
+  build(config: Config, mutant: string | null): Model;
+}
+
+export interface Registry {
+  models: ModelEntry[];
+  /** Model names `accelcheck check` runs with no MODEL (every small scenario of each). */
+  defaults: string[];
+}
