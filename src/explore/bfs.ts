@@ -23,7 +23,7 @@ export const bfs: Explorer = (cm, options, s0) => {
       levelEnd = search.store.size;
     }
     queue.pop();
-    const s = decode(queue.out, queue.outStart, queue.outEnd, true) as never;
+    const s = decode(queue.out, queue.outStart, queue.outEnd, false) as never;
     const atBound = depth >= search.maxDepth;
     if (!search.expand(s, index, depth, onNew, !atBound)) break;
     index++;

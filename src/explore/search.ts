@@ -3,11 +3,10 @@
  * generates the successors of one state, checks step and state properties, and files new states.
  * A finding stops the search and is kept as a path of action instances, rebuilt into a trace later.
  */
+import { clone } from '../state/clone.js';
 import {
-  enabled,
   isTerminal,
   StepError,
-  successor,
   violatedState,
   violatedStep,
   type CompiledModel,
@@ -118,16 +117,22 @@ export class Search<S> {
     const hasStepProps = cm.stepInvariants.length > 0;
     let enabledCount = 0;
     let beyond = false;
+    const instances = cm.instances;
     for (let j = 0; j < n; j++) {
-      let en: boolean;
+      const inst = instances[j];
       let next: S;
       try {
-        en = enabled(cm, s, j);
-        if (!en) continue;
-        next = successor(cm, s, j);
+        if (inst.action.guard(s, inst.param) !== true) continue;
       } catch (e) {
-        if (!(e instanceof StepError)) throw e;
-        this.finding = { kind: 'error', name: e.label, message: e.message, at: index, throwing: j };
+        this.finding = { kind: 'error', name: inst.label, message: new StepError('guard', inst.label, e).message, at: index, throwing: j };
+        return false;
+      }
+      try {
+        const draft = clone(s);
+        const r = inst.action.effect(draft, inst.param);
+        next = r === undefined ? draft : (r as S);
+      } catch (e) {
+        this.finding = { kind: 'error', name: inst.label, message: new StepError('effect', inst.label, e).message, at: index, throwing: j };
         return false;
       }
       enabledCount++;

@@ -1,19 +1,23 @@
-/** Deep copy of a plain-data value: the draft an effect may mutate freely. */
+/**
+ * Deep copy of a plain-data value: the draft an effect may mutate freely. Records are copied
+ * with object spread and arrays with `slice`, which V8 does in one step keeping the hidden class
+ * or element kind; only nested objects are then copied one by one.
+ */
 export function clone<T>(v: T): T {
   if (typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) {
-    const n = v.length;
-    const out = new Array(n);
+    const out = v.slice();
+    const n = out.length;
     for (let i = 0; i < n; i++) {
-      const x = v[i];
-      out[i] = typeof x === 'object' && x !== null ? clone(x) : x;
+      const x = out[i];
+      if (typeof x === 'object' && x !== null) out[i] = clone(x);
     }
     return out as T;
   }
-  const out: Record<string, unknown> = {};
-  for (const k in v) {
-    const x = (v as Record<string, unknown>)[k];
-    out[k] = typeof x === 'object' && x !== null ? clone(x) : x;
+  const out = { ...(v as Record<string, unknown>) };
+  for (const k in out) {
+    const x = out[k];
+    if (typeof x === 'object' && x !== null) out[k] = clone(x);
   }
   return out as T;
 }

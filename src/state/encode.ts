@@ -121,10 +121,7 @@ export class Encoder {
         if (v === null) {
           this.byte(TAG_NULL);
         } else if (Array.isArray(v)) {
-          const n = v.length;
-          this.byte(TAG_ARRAY);
-          this.varint(n);
-          for (let i = 0; i < n; i++) this.value(v[i]);
+          this.array(v);
         } else {
           this.record(v as Record<string, unknown>);
         }
@@ -132,6 +129,32 @@ export class Encoder {
       default:
         throw new PlainDataError(`a ${typeof v} is not plain data (states must be JSON values)`);
     }
+  }
+
+  private array(v: unknown[]): void {
+    const n = v.length;
+    if (this.pos + n + 6 > this.buf.length) this.grow(this.pos + n + 6);
+    this.buf[this.pos++] = TAG_ARRAY;
+    this.varint(n);
+    // Fast path: small non-negative integers and booleans, one byte each.
+    const buf = this.buf;
+    let pos = this.pos;
+    let i = 0;
+    for (; i < n; i++) {
+      const x = v[i];
+      if (typeof x === 'number') {
+        if ((x & 0x7f) !== x) break;
+        buf[pos++] = x;
+      } else if (x === true) {
+        buf[pos++] = TAG_TRUE;
+      } else if (x === false) {
+        buf[pos++] = TAG_FALSE;
+      } else {
+        break;
+      }
+    }
+    this.pos = pos;
+    for (; i < n; i++) this.value(v[i]);
   }
 
   private record(o: Record<string, unknown>): void {
@@ -222,8 +245,8 @@ class Decoder {
         return this.str();
       case TAG_ARRAY: {
         const n = this.varint();
-        const out = new Array(n);
-        for (let i = 0; i < n; i++) out[i] = this.value();
+        const out: unknown[] = [];
+        for (let i = 0; i < n; i++) out.push(this.value());
         return this.freeze ? Object.freeze(out) : out;
       }
       case TAG_RECORD: {
