@@ -33,6 +33,8 @@ export interface Trace {
   config: PlainValue;
   strategy?: string;
   seed?: number;
+  /** The invariants checked, when the run checked only some of the model's. */
+  invariants?: string[];
   init: PlainValue;
   steps: TraceStep[];
   violation: TraceViolation;

@@ -1,0 +1,85 @@
+/** Command-line options: parsed and validated once, at the boundary. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InputError } from '../trace/file.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const common: Options = {
+  json: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const run: Options = {
+  ...common,
+  scenario: { type: 'string' },
+  mutant: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  invariant: { type: 'string', multiple: true },
+  'max-states': { type: 'string' },
+  'max-depth': { type: 'string' },
+  'no-deadlock': { type: 'boolean' },
+  out: { type: 'string', short: 'o' },
+};
+
+export const commandOptions: Record<string, Options> = {
+  check: { ...run, strategy: { type: 'string' } },
+  simulate: { ...run, seed: { type: 'string' }, walks: { type: 'string' } },
+  replay: { ...common, model: { type: 'string' } },
+  list: { ...common },
+};
+
+export interface Parsed {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+export function parse(command: string, argv: string[]): Parsed {
+  const options = commandOptions[command];
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { values: values as Parsed['values'], positionals };
+  } catch (e) {
+    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option '(.*)'$/, 'unknown option $1');
+    throw new InputError(`${command}: ${msg.charAt(0).toLowerCase()}${msg.slice(1)}`);
+  }
+}
+
+/** An integer option: `--max-states 1e6` and `--max-states 1_000_000` are accepted. */
+export function intOption(values: Parsed['values'], name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(String(raw).replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new InputError(`--${name} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`}, got '${raw}'`);
+  }
+  return n;
+}
+
+export const HELP = `accelcheck — model checking for the Xen accelerated network path
+
+Usage:
+  accelcheck check [MODEL] [options]      exhaustive search (BFS by default); no MODEL: every small default scenario
+  accelcheck simulate [MODEL] [options]   seeded random walks, for spaces too large to exhaust
+  accelcheck replay FILE [--model PATH]   re-execute a trace step by step; exits 1 at the recorded violation
+  accelcheck list [--json]                models, scenarios, invariants and mutants
+
+MODEL is a built-in model name or a path to a .ts/.mts/.js/.mjs module whose default export is a model.
+
+Options (check, simulate):
+  --scenario NAME        a named configuration of the model (see list)
+  --mutant NAME          re-introduce one known bug (see list)
+  --set key=value        override one scenario setting (repeatable)
+  --invariant NAME       check only this invariant (repeatable)
+  --strategy bfs|dfs     search order (check; default bfs: shortest counterexamples)
+  --max-states N         stop after N distinct states (result: complete false)
+  --max-depth N          do not go beyond N steps (simulate: walk length, default 100)
+  --seed N, --walks N    simulate: seed (default 1) and number of walks (default 1000)
+  --no-deadlock          do not report states without enabled actions
+  --out FILE             write the counterexample trace to FILE
+  --json                 one JSON result object per run on stdout (progress stays on stderr)
+  --quiet                no progress lines
+  --debug                stack traces for errors
+
+Exit codes: 0 no violation, 1 violation found (replay: reproduced), 2 bad input or usage.`;

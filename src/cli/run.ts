@@ -1,0 +1,77 @@
+/** `accelcheck check` and `accelcheck simulate`: run each target, report, write the first trace. */
+import { dirname, relative, resolve } from 'node:path';
+import { check } from '../explore/check.js';
+import { simulate } from '../explore/simulate.js';
+import type { CheckResult, ExploreOptions } from '../explore/types.js';
+import type { Registry } from '../registry.js';
+import { formatProgress, formatResult } from '../report/result.js';
+import { styleFor } from '../report/style.js';
+import { InputError, writeJsonFile } from '../trace/file.js';
+import { intOption, type Parsed } from './args.js';
+import type { Io } from './io.js';
+import { resolveTargets, type Target } from './resolve.js';
+
+export async function runCommand(command: 'check' | 'simulate', args: Parsed, io: Io, registry: Registry): Promise<number> {
+  const v = args.values;
+  if (args.positionals.length > 1) throw new InputError(`${command}: expected at most one MODEL, got ${args.positionals.join(' ')}`);
+  const strategy = v.strategy as string | undefined;
+  if (strategy !== undefined && strategy !== 'bfs' && strategy !== 'dfs') throw new InputError(`--strategy must be bfs or dfs, got '${strategy}'`);
+  const explore: ExploreOptions = {
+    maxStates: intOption(v, 'max-states', 1),
+    maxDepth: intOption(v, 'max-depth', 0),
+    deadlock: !v['no-deadlock'],
+    invariants: v.invariant as string[] | undefined,
+  };
+  const seed = intOption(v, 'seed', 0, 0xffffffff);
+  const walks = intOption(v, 'walks', 1);
+  const out = v.out as string | undefined;
+  const targets = await resolveTargets(
+    registry,
+    { model: args.positionals[0], scenario: v.scenario as string | undefined, mutant: v.mutant as string | undefined, sets: v.set as string[] | undefined },
+    io.cwd,
+  );
+  // Validate invariant names against every target before running anything.
+  for (const t of targets) {
+    for (const name of explore.invariants ?? []) {
+      if (!t.model.invariants.some((i) => i.name === name)) {
+        throw new InputError(`${t.title} has no invariant '${name}' (invariants: ${t.model.invariants.map((i) => i.name).join(', ') || 'none'})`);
+      }
+    }
+  }
+  const style = styleFor(io.stdout, io.env);
+  const errStyle = styleFor(io.stderr, io.env);
+  let found = false;
+  let written = false;
+  for (const t of targets) {
+    const onProgress = v.quiet ? undefined : (p: Parameters<NonNullable<ExploreOptions['onProgress']>>[0]) => io.stderr.write(`${formatProgress(p, errStyle)}\n`);
+    const source = sourceFor(t, out, io.cwd);
+    const result: CheckResult =
+      command === 'check'
+        ? check(t.model, { ...explore, strategy: strategy as 'bfs' | 'dfs' | undefined, onProgress }, { source })
+        : simulate(t.model, { ...explore, seed, walks, onProgress }, { source });
+    if (explore.invariants && result.violation) result.violation.trace.invariants = [...explore.invariants];
+    let tracePath: string | undefined;
+    if (result.violation) {
+      found = true;
+      if (out && !written) {
+        writeJsonFile(resolve(io.cwd, out), result.violation.trace);
+        written = true;
+        tracePath = out;
+      }
+    }
+    if (v.json) {
+      io.stdout.write(`${JSON.stringify({ ...result, scenario: t.scenario ?? null, mutant: t.mutant })}\n`);
+    } else {
+      io.stdout.write(`${formatResult(result, { title: t.title, mutant: t.mutant }, style, { tracePath, replayHint: tracePath ? `accelcheck replay ${tracePath}` : undefined })}\n`);
+    }
+  }
+  if (out && !found && !v.quiet) io.stderr.write(`no violation: nothing written to ${out}\n`);
+  return found ? 1 : 0;
+}
+
+/** For a user's module: its path relative to where the trace file goes, so the pair can move together. */
+function sourceFor(t: Target, out: string | undefined, cwd: string): string | undefined {
+  if (!t.source) return undefined;
+  const dir = out ? dirname(resolve(cwd, out)) : cwd;
+  return relative(dir, t.source) || t.source;
+}

@@ -1,0 +1,54 @@
+/** Summaries of check and simulate results for people. */
+import type { ChalkInstance } from 'chalk';
+import type { CheckResult, Progress } from '../explore/types.js';
+import { bytes, count, rate, seconds } from './style.js';
+import { formatSteps, stepsOf } from './trace.js';
+
+export interface RunLabel {
+  /** e.g. `handshake/default` or a file path. */
+  title: string;
+  mutant?: string | null;
+}
+
+export function formatResult(r: CheckResult, label: RunLabel, style: ChalkInstance, opts: { tracePath?: string; replayHint?: string } = {}): string {
+  const lines: string[] = [];
+  const mutant = label.mutant ? style.magenta(` [mutant ${label.mutant}]`) : '';
+  const perSecond = r.durationMs > 0 ? (r.states * 1000) / r.durationMs : r.states;
+  const figures = [
+    `${count(r.states)} states`,
+    `${count(r.transitions)} transitions`,
+    `depth ${r.depth}`,
+    seconds(r.durationMs),
+    `${rate(perSecond)} states/s`,
+  ];
+  if (r.walks !== undefined) figures.push(`${count(r.walks)} walks, seed ${r.seed}`);
+  const coverage = r.complete
+    ? style.green('complete')
+    : style.yellow(r.strategy === 'random' ? 'random walks (not exhaustive)' : r.bound ? `incomplete: stopped by ${r.bound}` : 'incomplete');
+  if (r.ok) {
+    lines.push(`${style.green('✔')} ${style.bold(label.title)}${mutant} ${r.strategy}: no violation · ${figures.join(' · ')} · ${coverage}`);
+  } else {
+    const v = r.violation!;
+    const after = `after ${v.trace.steps.length} step${v.trace.steps.length === 1 ? '' : 's'}`;
+    const what = v.kind === 'invariant' ? `invariant ${style.bold(v.name)} violated` : v.kind === 'deadlock' ? 'deadlock' : `error in ${style.bold(v.name)}`;
+    lines.push(`${style.red('✘')} ${style.bold(label.title)}${mutant} ${r.strategy}: ${style.red(what)} ${after} · ${figures.join(' · ')}`);
+    if (v.statement || v.ref) lines.push(`  ${style.dim([v.ref, v.statement].filter(Boolean).join(' · '))}`);
+    lines.push(`  ${v.message}`);
+    lines.push(...formatSteps(stepsOf(v.trace), style, '  '));
+    if (v.kind === 'error' && v.trace.violation.action) lines.push(`  ${style.red('→')} ${style.yellow(v.trace.violation.action)} throws`);
+    if (opts.tracePath) lines.push(`  trace written to ${opts.tracePath}${opts.replayHint ? ` · replay: ${opts.replayHint}` : ''}`);
+  }
+  if (r.invariants.length) lines.push(style.dim(`  invariants checked (${r.invariants.length}): ${r.invariants.join(', ')}`));
+  else lines.push(style.dim('  no invariants declared (deadlocks and errors only)'));
+  if (r.memory && r.states > 1000) {
+    lines.push(style.dim(`  store ${bytes(r.memory.storeBytes)}, queue peak ${bytes(r.memory.queuePeakBytes)}, ${r.memory.bytesPerState} bytes/state; fingerprint collision probability ≤ ${r.collisionProbability?.toExponential(1)}`));
+  }
+  return lines.join('\n');
+}
+
+/** One progress line (stderr), like TLC's. */
+export function formatProgress(p: Progress, style: ChalkInstance): string {
+  return style.dim(
+    `  … ${count(p.states)} states · ${count(p.transitions)} transitions · depth ${p.depth} · queue ${count(p.queue)} · ${rate(p.statesPerSecond)} states/s · ${seconds(p.elapsedMs)}`,
+  );
+}
