@@ -9,6 +9,10 @@ export type { Action, Invariant, Model, ModelSpec, Param, PlainValue, StateInvar
 export { machine, t, IllegalTransitionError } from './fsm/machine.js';
 export type { Machine, Transition } from './fsm/machine.js';
 export { check, OptionError, ModelError } from './explore/check.js';
+export { simulate, type SimulateOptions } from './explore/simulate.js';
+export { replay, type ReplayResult, type ReplayStep, type ReplayedViolation } from './trace/replay.js';
+export { readTrace, parseTrace, InputError } from './trace/file.js';
+export { diff, type Change } from './trace/diff.js';
 export type { CheckOptions, CheckResult, ExploreOptions, Progress, Violation, MemoryReport } from './explore/types.js';
 export type { Trace, TraceStep, TraceViolation, ViolationKind } from './trace/types.js';
 export { TRACE_FORMAT, TRACE_VERSION } from './trace/types.js';

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeError } from '../model/compile.js';
-import { isModel } from '../model/define.js';
+import { defineModel, isModel } from '../model/define.js';
 import type { Model, PlainValue } from '../model/types.js';
 import type { Config, ModelEntry, Registry, ScenarioInfo } from '../registry.js';
 import { InputError } from '../trace/file.js';
@@ -109,7 +109,8 @@ export function buildEntry(entry: ModelEntry, config: Config, mutant: string | n
     throw new InputError(`${where}: ${describeError(e)}`);
   }
   if (!isModel(model)) throw new InputError(`${where}: build() did not return a model`);
-  return model;
+  // The trace must carry what rebuilds this model: the settings and the mutant.
+  return defineModel({ ...model, config: { ...config, mutant } });
 }
 
 function targetFor(entry: ModelEntry, scenario: ScenarioInfo, sel: Selection, source?: string): Target {

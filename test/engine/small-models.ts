@@ -1,0 +1,88 @@
+/** Small models whose state counts and shortest counterexamples are derived by hand in the tests. */
+import { action, defineModel, invariant, range, stepInvariant } from '../../src/index.js';
+
+/** x counts from 0 to n: n+1 states, n transitions, depth n; x = n is terminal unless `deadlockAtEnd`. */
+export const counter = (n: number, deadlockAtEnd = false) =>
+  defineModel<{ x: number }>({
+    name: 'counter',
+    config: { n, deadlockAtEnd },
+    init: () => ({ x: 0 }),
+    actions: [action('inc', (s) => s.x < n, (s) => { s.x++; })],
+    terminal: (s) => !deadlockAtEnd && s.x === n,
+  });
+
+/** Two counters a, b in 0..2: 9 states, 12 transitions, depth 4; `sumBelow4` fails first at (2,2), 4 steps away. */
+export const grid = (withInvariant: boolean) =>
+  defineModel<{ a: number; b: number }>({
+    name: 'grid',
+    init: () => ({ a: 0, b: 0 }),
+    actions: [
+      action('incA', (s) => s.a < 2, (s) => { s.a++; }),
+      action('incB', (s) => s.b < 2, (s) => { s.b++; }),
+    ],
+    invariants: withInvariant ? [invariant('sumBelow4', (s) => s.a + s.b < 4, { statement: 'a + b stays below 4', ref: 'T1' })] : [],
+    terminal: (s) => s.a === 2 && s.b === 2,
+  });
+
+/**
+ * Logs of length ≤ 2 over {0, 1}: 1 + 2 + 4 = 7 states, 6 transitions. Effects push onto a nested
+ * array, so a run that changed a source state would count differently.
+ */
+export const logs = () =>
+  defineModel<{ log: number[]; meta: { n: number } }>({
+    name: 'logs',
+    init: () => ({ log: [], meta: { n: 0 } }),
+    actions: [action('append', range(2), (s) => s.log.length < 2, (s, i) => { s.log.push(i); s.meta.n++; })],
+    terminal: (s) => s.log.length === 2,
+  });
+
+/** Two ways to reach {x: 1, y: 0}: one returns a record built in another key order. 2 states, 2 transitions. */
+export const keyOrder = () =>
+  defineModel<{ x: number; y: number }>({
+    name: 'key-order',
+    init: () => ({ x: 0, y: 0 }),
+    actions: [
+      action('rebuild', (s) => s.x === 0, (s) => ({ y: s.y, x: 1 })),
+      action('mutate', (s) => s.x === 0, (s) => { s.x = 1; }),
+    ],
+    terminal: () => true,
+  });
+
+/** A model whose step `boom` throws after 2 steps, or produces non-plain data, per `mode`. */
+export const faulty = (mode: 'effect' | 'guard' | 'undefined' | 'nan' | 'map' | 'invariant') =>
+  defineModel<{ x: number; bad?: unknown }>({
+    name: `faulty-${mode}`,
+    init: () => ({ x: 0 }),
+    actions: [
+      action('inc', (s) => s.x < 2, (s) => { s.x++; }),
+      action(
+        'boom',
+        (s) => {
+          if (mode === 'guard' && s.x === 2) throw new Error('guard exploded');
+          return s.x === 2;
+        },
+        (s) => {
+          if (mode === 'effect') throw new RangeError('effect exploded');
+          s.x = 3;
+          if (mode === 'undefined') s.bad = undefined;
+          if (mode === 'nan') s.bad = NaN;
+          if (mode === 'map') s.bad = new Map();
+        },
+      ),
+    ],
+    invariants: mode === 'invariant' ? [invariant('fragile', (s) => { if (s.x === 2) throw new Error('cannot judge'); return true; })] : [],
+    terminal: (s) => s.x >= 2,
+  });
+
+/** A step property: x never jumps by more than 1. `jump(3)` from 0 breaks it; depth 1. */
+export const jumps = () =>
+  defineModel<{ x: number }>({
+    name: 'jumps',
+    init: () => ({ x: 0 }),
+    actions: [
+      action('inc', (s) => s.x < 3, (s) => { s.x++; }),
+      action('jump', [3], (s) => s.x === 0, (s, k) => { s.x = k; }),
+    ],
+    invariants: [stepInvariant('smallSteps', (b, a) => Math.abs(a.x - b.x) <= 1, { statement: 'x changes by at most 1 per step' })],
+    terminal: (s) => s.x === 3,
+  });
