@@ -159,3 +159,17 @@ describe('simulate (seeded random walks)', () => {
     expect(replay(jumps(), r.violation!.trace).status).toBe('reproduced');
   });
 });
+
+describe('progress', () => {
+  it('reports states, transitions, depth and queue while a long run goes on', () => {
+    const seen: number[] = [];
+    const r = check(philosophers(10), { deadlock: false, progressEveryMs: 0, onProgress: (p) => {
+      expect(p.transitions).toBeGreaterThanOrEqual(p.states - 1);
+      expect(p.queue).toBeGreaterThanOrEqual(0);
+      seen.push(p.states);
+    } });
+    expect(r.states).toBe(6726);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((s) => s <= 6726)).toBe(true);
+  });
+});
