@@ -1,0 +1,74 @@
+/**
+ * The built-in models, in the shape the CLI expects (src/registry.ts): the one place that joins
+ * models, invariants and mutants. `accelcheck check` with no model runs every small scenario of
+ * `registry.defaults`.
+ */
+import type { Config, InvariantInfo, ModelEntry, Registry } from '../src/index.js';
+import { handshakeInvariants } from '../invariants/handshake.js';
+import { philosophers } from './calibration/philosophers.js';
+import { DEFAULT_CONFIG, HANDSHAKE_MUTANTS, validateConfig, validateMutant } from './xenbus/config.js';
+import { handshake } from './xenbus/handshake.js';
+
+/** Bigger resources: more FIFO slots, pages, filters and flaps, one plugin reload. */
+const WIDE = { ...DEFAULT_CONFIG, fifoCapacity: 4, guestPages: 8, dom0Quota: 6, maxFilters: 2, linkFlaps: 2, reconnects: 1, viExhausted: true };
+
+const handshakeEntry: ModelEntry = {
+  name: 'handshake',
+  description:
+    'sfc_netfront ↔ sfc_netback for one vif: accelstate over xenstore (coalescing watches), HELLO / HELLO-REPLY / SETHW / MAPBUF over bounded FIFOs, fast path, teardown from either end',
+  scenarios: [
+    {
+      name: 'default',
+      size: 'small',
+      description: 'honest guest; 4 buffer pages in 2 MAPBUFs over 2-slot FIFOs; one link flap; one teardown, from either end',
+      config: { ...DEFAULT_CONFIG },
+    },
+    {
+      name: 'adversarial',
+      size: 'small',
+      description: 'as default, but the guest may take 2 misbehaving steps (any message id, any accelstate) and dom0 may find no free VI',
+      config: { ...DEFAULT_CONFIG, adversarial: true, adversaryBudget: 2, viExhausted: true },
+    },
+    {
+      name: 'reconnect',
+      size: 'small',
+      description: 'honest guest whose plugin may reload once; 4-slot FIFOs, 8 pages asked of a 6-page quota, 2 filters, 2 link flaps; dom0 may find no free VI',
+      config: { ...WIDE },
+    },
+    {
+      name: 'wide',
+      size: 'medium',
+      description: 'the reconnect scenario with an adversarial guest (2 misbehaving steps)',
+      config: { ...WIDE, adversarial: true, adversaryBudget: 2 },
+    },
+  ],
+  mutants: HANDSHAKE_MUTANTS.map(({ name, ref, description, breaks }) => ({ name, ref, description, breaks: [...breaks] })),
+  invariants: handshakeInvariants.map((i): InvariantInfo => ({ name: i.name, ref: i.ref ?? '', statement: i.statement ?? '' })),
+  build(config: Config, mutant: string | null) {
+    return handshake(validateConfig(config), { mutant: validateMutant(mutant), invariants: handshakeInvariants });
+  },
+};
+
+const philosophersEntry: ModelEntry = {
+  name: 'philosophers',
+  description: 'calibration model: N dining philosophers, each takes the left fork then the right (deadlocks when all hold their left fork)',
+  scenarios: [
+    { name: 'n10', size: 'small', description: '10 philosophers', config: { n: 10 } },
+    { name: 'n16', size: 'medium', description: '16 philosophers', config: { n: 16 } },
+    { name: 'n18', size: 'large', description: '18 philosophers', config: { n: 18 } },
+  ],
+  mutants: [],
+  invariants: [{ name: 'forksConsistent', ref: '', statement: 'a fork is taken exactly when its left user holds it or its right neighbour eats' }],
+  build(config: Config, mutant: string | null) {
+    if (mutant !== null) throw new Error(`philosophers: has no mutants (got '${mutant}')`);
+    for (const key of Object.keys(config)) {
+      if (key !== 'n') throw new Error(`philosophers: unknown setting '${key}' (settings: n)`);
+    }
+    return philosophers(config.n as number);
+  },
+};
+
+export const registry: Registry = {
+  models: [handshakeEntry, philosophersEntry],
+  defaults: ['handshake'],
+};
