@@ -25,6 +25,8 @@ export interface MutantInfo {
   description: string;
   /** Invariants expected to catch it. */
   breaks: string[];
+  /** The scenario that exposes it, used when `--mutant` is given without `--scenario` (default: the model's default scenario). */
+  scenario?: string;
 }
 
 export interface InvariantInfo {

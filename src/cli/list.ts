@@ -11,7 +11,7 @@ export function listCommand(args: Parsed, io: Io, registry: Registry): number {
       models: models.map((m) => m.name),
       scenarios: models.flatMap((m) => m.scenarios.map((s) => ({ name: s.name, model: m.name, size: s.size, description: s.description, config: s.config }))),
       invariants: models.flatMap((m) => m.invariants.map((i) => ({ name: i.name, model: m.name, ref: i.ref, statement: i.statement }))),
-      mutants: models.flatMap((m) => m.mutants.map((x) => ({ name: x.name, model: m.name, ref: x.ref, breaks: x.breaks, description: x.description }))),
+      mutants: models.flatMap((m) => m.mutants.map((x) => ({ name: x.name, model: m.name, ref: x.ref, breaks: x.breaks, description: x.description, scenario: x.scenario ?? null }))),
     };
     io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return 0;
@@ -33,7 +33,7 @@ export function listCommand(args: Parsed, io: Io, registry: Registry): number {
     }
     if (m.mutants.length) {
       lines.push('  mutants:');
-      for (const x of m.mutants) lines.push(`    ${st.magenta(x.name)} ${st.dim(`[${x.ref}]`)} ${x.description} ${st.dim(`— breaks ${x.breaks.join(', ')}`)}`);
+      for (const x of m.mutants) lines.push(`    ${st.magenta(x.name)} ${st.dim(`[${x.ref}]`)} ${x.description} ${st.dim(`— breaks ${x.breaks.join(', ')}${x.scenario ? ` (scenario ${x.scenario})` : ''}`)}`);
     }
     lines.push('');
   }

@@ -125,8 +125,10 @@ function targetFor(entry: ModelEntry, scenario: ScenarioInfo, sel: Selection, so
   return t;
 }
 
-function pickScenario(entry: ModelEntry, name: string | undefined): ScenarioInfo {
+function pickScenario(entry: ModelEntry, name: string | undefined, mutant?: string): ScenarioInfo {
   if (entry.scenarios.length === 0) throw new InputError(`model ${entry.name} has no scenarios`);
+  // A mutant that needs a particular scenario to show (e.g. an adversarial guest) brings it along.
+  name ??= entry.mutants.find((m) => m.name === mutant)?.scenario;
   if (name === undefined) return entry.scenarios.find((s) => s.size === 'small') ?? entry.scenarios[0];
   const s = entry.scenarios.find((x) => x.name === name);
   if (!s) throw new InputError(`unknown scenario '${name}' for model ${entry.name} (scenarios: ${names(entry.scenarios)})`);
@@ -155,7 +157,7 @@ export async function resolveTargets(registry: Registry, sel: Selection, cwd: st
         const all = registry.models.flatMap((m) => m.mutants.map((x) => x.name));
         throw new InputError(`unknown mutant '${sel.mutant}' (mutants: ${all.join(', ') || 'none'})`);
       }
-      return [targetFor(owner, pickScenario(owner, undefined), sel)];
+      return [targetFor(owner, pickScenario(owner, undefined, sel.mutant), sel)];
     }
     const targets: Target[] = [];
     for (const name of registry.defaults) {
@@ -167,7 +169,7 @@ export async function resolveTargets(registry: Registry, sel: Selection, cwd: st
   }
   if (looksLikePath(sel.model)) {
     const { value, path } = await loadModule(sel.model, cwd);
-    if (isEntry(value)) return [targetFor(value, pickScenario(value, sel.scenario), sel, path)];
+    if (isEntry(value)) return [targetFor(value, pickScenario(value, sel.scenario, sel.mutant), sel, path)];
     for (const [flag, given] of [['--scenario', sel.scenario], ['--mutant', sel.mutant], ['--set', sel.sets?.length ? 'x' : undefined]] as const) {
       if (given !== undefined) throw new InputError(`${flag} needs a model with scenarios; ${sel.model} exports a plain model`);
     }
@@ -177,5 +179,5 @@ export async function resolveTargets(registry: Registry, sel: Selection, cwd: st
   if (!entry) {
     throw new InputError(`unknown model '${sel.model}' (built-in: ${names(registry.models)}; or a path to a .ts/.mjs module)`);
   }
-  return [targetFor(entry, pickScenario(entry, sel.scenario), sel)];
+  return [targetFor(entry, pickScenario(entry, sel.scenario, sel.mutant), sel)];
 }
