@@ -42,7 +42,7 @@ const handshakeEntry: ModelEntry = {
       config: { ...WIDE, adversarial: true, adversaryBudget: 2 },
     },
   ],
-  mutants: HANDSHAKE_MUTANTS.map(({ name, ref, description, breaks }) => ({ name, ref, description, breaks: [...breaks] })),
+  mutants: HANDSHAKE_MUTANTS.map((m) => ({ ...m, breaks: [...m.breaks] })),
   invariants: handshakeInvariants.map((i): InvariantInfo => ({ name: i.name, ref: i.ref ?? '', statement: i.statement ?? '' })),
   build(config: Config, mutant: string | null) {
     return handshake(validateConfig(config), { mutant: validateMutant(mutant), invariants: handshakeInvariants });
@@ -58,7 +58,7 @@ const philosophersEntry: ModelEntry = {
     { name: 'n18', size: 'large', description: '18 philosophers', config: { n: 18 } },
   ],
   mutants: [],
-  invariants: [{ name: 'forksConsistent', ref: '', statement: 'a fork is taken exactly when its left user holds it or its right neighbour eats' }],
+  invariants: [{ name: 'forksConsistent', ref: 'calibration.md', statement: 'a fork is taken exactly when its left user holds it or its right neighbour eats' }],
   build(config: Config, mutant: string | null) {
     if (mutant !== null) throw new Error(`philosophers: has no mutants (got '${mutant}')`);
     for (const key of Object.keys(config)) {

@@ -35,7 +35,7 @@ export function philosophers(n: number) {
       invariant(
         'forksConsistent',
         (s) => s.f.every((taken, j) => taken === (s.p[j] > 0 || s.p[(j + n - 1) % n] === 2)),
-        { statement: 'a fork is taken exactly when its left user holds it or its right neighbour eats' },
+        { statement: 'a fork is taken exactly when its left user holds it or its right neighbour eats', ref: 'calibration.md' },
       ),
     ],
     terminal: () => false,

@@ -104,20 +104,23 @@ export const HANDSHAKE_MUTANTS: (MutantInfo & { name: HandshakeMutant })[] = [
   {
     name: 'hello-reply-before-hello',
     ref: 'H-13',
-    description: 'setup_vnic maps the queues but sends HELLO later, so an evil frontend\'s HELLO-REPLY is accepted before HELLO was sent (needs scenario adversarial)',
+    description: 'setup_vnic maps the queues but sends HELLO later, so an evil frontend\'s HELLO-REPLY is accepted before HELLO was sent',
     breaks: ['S9.hello-reply-after-hello'],
+    scenario: 'adversarial',
   },
   {
     name: 'mapbuf-before-setup',
     ref: 'M-9',
-    description: 'dom0 handles MAPBUF in hw_state NONE (e.g. after accel_setup failed) instead of rejecting it with -EPROTO (needs scenario adversarial)',
+    description: 'dom0 handles MAPBUF in hw_state NONE (e.g. after accel_setup failed) instead of rejecting it with -EPROTO',
     breaks: ['S9.mapbuf-after-setup'],
+    scenario: 'adversarial',
   },
   {
     name: 'mapbuf-unchecked',
     ref: 'M-9',
-    description: 'dom0 skips the power-of-two, per-message and max_pages checks on MAPBUF (needs scenario adversarial)',
+    description: 'dom0 skips the power-of-two, per-message and max_pages checks on MAPBUF',
     breaks: ['S10.buffer-quota'],
+    scenario: 'adversarial',
   },
   {
     name: 'fastpath-before-last-mapbuf',

@@ -1,0 +1,46 @@
+/** The user's journeys on the built-in models, through the CLI. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { registry } from '../../models/index.js';
+import { scratch, type Run } from './harness.js';
+
+async function accelcheck(argv: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const write = (to: 'out' | 'err') => (s: string) => (to === 'out' ? (stdout += s) : (stderr += s));
+  const code = await main(argv, registry, { stdout: { write: write('out') }, stderr: { write: write('err') }, env: {}, cwd: process.cwd() });
+  return { code, stdout, stderr };
+}
+
+describe('run the checks in CI', () => {
+  it('accelcheck check exhausts every small default scenario and exits 0', async () => {
+    const r = await accelcheck(['check', '--json', '--quiet']);
+    expect(r.code).toBe(0);
+    const runs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const small = registry.models.find((m) => m.name === 'handshake')!.scenarios.filter((s) => s.size === 'small');
+    expect(runs.map((x) => x.scenario)).toEqual(small.map((s) => s.name));
+    for (const run of runs) expect(run).toMatchObject({ ok: true, complete: true, model: 'handshake' });
+  });
+});
+
+describe('every mutant: caught through the CLI, and its trace replays', () => {
+  const handshake = registry.models.find((m) => m.name === 'handshake')!;
+  for (const mutant of handshake.mutants) {
+    it(`${mutant.name} (${mutant.ref}) breaks ${mutant.breaks.join(' / ')}`, async () => {
+      const out = join(scratch(), `${mutant.name}.trace.json`);
+      const r = await accelcheck(['check', '--mutant', mutant.name, '--out', out, '--json', '--quiet']);
+      expect(r.code).toBe(1);
+      const result = JSON.parse(r.stdout);
+      expect(result.violation.kind).toBe('invariant');
+      expect(mutant.breaks).toContain(result.violation.name);
+      expect(result.violation.trace.steps.length).toBeLessThanOrEqual(25);
+      const trace = JSON.parse(readFileSync(out, 'utf8'));
+      expect(trace.config.mutant).toBe(mutant.name);
+      const replayed = await accelcheck(['replay', out]);
+      expect(replayed.code).toBe(1);
+      expect(replayed.stdout).toContain(`reproduced: invariant ${result.violation.name} violated`);
+    });
+  }
+});
