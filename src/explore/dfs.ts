@@ -4,7 +4,6 @@
  * bound, a state first met deep is not re-explored when met again shallower, so a bounded DFS
  * may miss states; it then reports complete: false.
  */
-import { decode } from '../state/encode.js';
 import { ByteStack } from '../state/queue.js';
 import { Search } from './search.js';
 import type { Explorer } from './registry.js';
@@ -12,25 +11,45 @@ import type { Explorer } from './registry.js';
 export const dfs: Explorer = (cm, options, s0) => {
   const stack = new ByteStack();
   const search = new Search(cm, options, () => stack.length);
+  const codec = search.codec;
   const s0Index = search.addInitial(s0);
   if (s0Index < 0) return { search, queuePeakBytes: 0 };
-  stack.push(search.encoder.buf, search.encodedLength, s0Index, 0);
-  const pending: { bytes: Uint8Array; index: number }[] = [];
-  const onNew = (_: unknown, nextIndex: number) => {
-    pending.push({ bytes: search.encoder.buf.slice(0, search.encodedLength), index: nextIndex });
+  stack.push(codec.encoder.buf, 0, codec.length, s0Index, 0, codec.tid);
+  // The new successors of the state being expanded, pushed once it is done (in reverse order, so
+  // the first enabled instance is explored first): their bytes back to back in `pendingBytes`.
+  let pendingBytes = new Uint8Array(1024);
+  let pendingEnd = 0;
+  const pendingEnds: number[] = [];
+  const pendingIndex: number[] = [];
+  const pendingTemplate: number[] = [];
+  const onNew = (_: unknown, nextIndex: number, bytes: Uint8Array, start: number, len: number, template: number) => {
+    if (pendingEnd + len > pendingBytes.length) {
+      const bigger = new Uint8Array(Math.max(pendingBytes.length * 2, pendingEnd + len));
+      bigger.set(pendingBytes.subarray(0, pendingEnd));
+      pendingBytes = bigger;
+    }
+    pendingBytes.set(bytes.subarray(start, start + len), pendingEnd);
+    pendingEnd += len;
+    pendingEnds.push(pendingEnd);
+    pendingIndex.push(nextIndex);
+    pendingTemplate.push(template);
   };
+  const templates = codec.templates;
   while (stack.length > 0) {
     stack.pop();
-    const s = decode(stack.out, stack.outStart, stack.outEnd, true) as never;
+    const t = templates[stack.outTemplate];
+    const s = t.decodeFrozen(stack.out, stack.outStart, stack.outEnd) as never;
     const index = stack.outIndex;
     const depth = stack.outDepth;
     const atBound = depth >= search.maxDepth;
-    pending.length = 0;
-    if (!search.expand(s, index, depth, onNew, !atBound)) break;
-    // Push in reverse so the first enabled instance is explored first.
-    for (let k = pending.length - 1; k >= 0; k--) {
-      const p = pending[k];
-      stack.push(p.bytes, p.bytes.length, p.index, depth + 1);
+    pendingEnd = 0;
+    pendingEnds.length = 0;
+    pendingIndex.length = 0;
+    pendingTemplate.length = 0;
+    if (!search.expand(s, t, index, depth, onNew, !atBound)) break;
+    for (let k = pendingEnds.length - 1; k >= 0; k--) {
+      const start = k > 0 ? pendingEnds[k - 1] : 0;
+      stack.push(pendingBytes, start, pendingEnds[k] - start, pendingIndex[k], depth + 1, pendingTemplate[k]);
     }
   }
   return { search, queuePeakBytes: stack.peakBytes };

@@ -43,18 +43,32 @@ export class Encoder {
     this.words = new Int32Array(this.buf.buffer);
   }
 
-  /** Encode `value` into `buf`; returns the length. Bytes after it, up to the next multiple of 4, are zero. */
-  encode(value: unknown): number {
-    this.pos = 0;
+  /**
+   * Encode `value` into `buf` from byte `start` (a multiple of 4); returns the length. Bytes
+   * after it, up to the next multiple of 4, are zero.
+   */
+  encode(value: unknown, start = 0): number {
+    this.pos = start;
     this.value(value);
     const end = this.pos;
     const padded = (end + 3) & ~3;
     if (padded > this.buf.length) this.grow(padded);
     for (let i = end; i < padded; i++) this.buf[i] = 0;
-    return end;
+    return end - start;
   }
 
-  private grow(min: number): void {
+  /**
+   * Encode `value` at byte `pos` (the specialised codecs call this for the parts they leave to
+   * the generic encoder); returns the position after it. May replace `buf` by a larger one.
+   */
+  encodeAt(value: unknown, pos: number): number {
+    this.pos = pos;
+    this.value(value);
+    return this.pos;
+  }
+
+  /** Make `buf` at least `min` bytes long (keeping its contents). */
+  grow(min: number): void {
     let size = this.buf.length * 2;
     while (size < min + 16) size *= 2;
     const next = new Uint8Array(size);
@@ -182,85 +196,155 @@ export class Encoder {
   }
 }
 
+/**
+ * Decoding. Positions are threaded through `D.p` (one shared cursor instead of an object per
+ * call), so the compiled decoders of codec.ts can call these helpers for the parts they leave
+ * to the generic decoder.
+ */
+export const D = { p: 0 };
+
 /** Decode bytes written by Encoder back into a fresh plain value (records get sorted keys). */
 export function decode(bytes: Uint8Array, start = 0, end = bytes.length, freeze = false): unknown {
-  const d = new Decoder(bytes, start, freeze);
-  const v = d.value();
-  if (d.pos !== end) throw new Error(`decode: ${end - d.pos} trailing bytes`);
+  const v = decodeAt(bytes, start, freeze);
+  if (D.p !== end) throw new Error(`decode: ${end - D.p} trailing bytes`);
   return v;
 }
 
-class Decoder {
-  constructor(
-    private readonly bytes: Uint8Array,
-    public pos: number,
-    private readonly freeze: boolean,
-  ) {}
+/** Read a varint whose first byte is at `p`; the position after it is left in `D.p`. */
+export function readVarint(b: Uint8Array, p: number): number {
+  let n = 0;
+  let scale = 1;
+  for (;;) {
+    const x = b[p++];
+    n += (x & 0x7f) * scale;
+    if (x < 0x80) {
+      D.p = p;
+      return n;
+    }
+    scale *= 128;
+  }
+}
 
-  private varint(): number {
-    const b = this.bytes;
-    let n = 0;
-    let shift = 0;
-    for (;;) {
-      const x = b[this.pos++];
-      n += (x & 0x7f) * 2 ** shift;
-      if (x < 0x80) return n;
-      shift += 7;
+/** The number whose tag byte (≥ 0x80: int or float) was just read; its payload starts at `p`. */
+export function readNumber(b: Uint8Array, p: number, tag: number): number {
+  if (tag === TAG_INT) {
+    const z = readVarint(b, p);
+    return (z >>> 1) ^ -(z & 1);
+  }
+  for (let i = 0; i < 8; i++) floatView.setUint8(i, b[p + i]);
+  D.p = p + 8;
+  return floatView.getFloat64(0, true);
+}
+
+/**
+ * Short ASCII strings (record keys, enumeration values) are looked up in a small cache rather
+ * than built anew each time, so decoding a record's keys allocates nothing and equal strings
+ * decoded from different states are the same string.
+ */
+const CACHE_BITS = 12;
+const CACHE_MAX_LENGTH = 32;
+const stringCache: string[] = new Array<string>(1 << CACHE_BITS).fill('');
+
+/** Read a string payload (varint length, code units) starting at `p`; the position after it is left in `D.p`. */
+export function readString(b: Uint8Array, p: number): string {
+  let n = b[p++];
+  if (n >= 0x80) {
+    n = readVarint(b, p - 1);
+    p = D.p;
+  }
+  if (n <= CACHE_MAX_LENGTH) {
+    let h = n;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = b[p + i];
+      if (c >= 0x80) break;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    if (i === n) {
+      const slot = (h ^ (h >>> 16)) & ((1 << CACHE_BITS) - 1);
+      const cached = stringCache[slot];
+      D.p = p + n;
+      if (cached.length === n) {
+        let j = 0;
+        while (j < n && cached.charCodeAt(j) === b[p + j]) j++;
+        if (j === n) return cached;
+      }
+      const s = n === 1 ? ONE_CHAR[b[p]] : String.fromCharCode.apply(null, b.subarray(p, p + n) as unknown as number[]);
+      stringCache[slot] = s;
+      return s;
     }
   }
-
-  private str(): string {
-    const n = this.varint();
-    if (n === 1) {
-      const c = this.bytes[this.pos];
-      if (c < 0x80) {
-        this.pos++;
-        return ONE_CHAR[c];
-      }
+  const codes = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    let c = b[p++];
+    if (c >= 0x80) {
+      c = readVarint(b, p - 1);
+      p = D.p;
     }
-    const codes = new Array<number>(n);
-    for (let i = 0; i < n; i++) codes[i] = this.varint();
-    return String.fromCharCode.apply(null, codes);
+    codes[i] = c;
   }
+  D.p = p;
+  let s = '';
+  for (let i = 0; i < n; i += 4096) s += String.fromCharCode.apply(null, codes.slice(i, i + 4096));
+  return s;
+}
 
-  value(): unknown {
-    const tag = this.bytes[this.pos++];
-    if (tag < 0x80) return tag;
-    switch (tag) {
-      case TAG_FALSE:
-        return false;
-      case TAG_TRUE:
-        return true;
-      case TAG_NULL:
-        return null;
-      case TAG_INT: {
-        const z = this.varint();
-        return (z >>> 1) ^ -(z & 1);
+/** Decode the value starting at byte `p`; the position after it is left in `D.p`. */
+export function decodeAt(b: Uint8Array, p: number, freeze: boolean): unknown {
+  const tag = b[p++];
+  if (tag < 0x80) {
+    D.p = p;
+    return tag;
+  }
+  switch (tag) {
+    case TAG_FALSE:
+      D.p = p;
+      return false;
+    case TAG_TRUE:
+      D.p = p;
+      return true;
+    case TAG_NULL:
+      D.p = p;
+      return null;
+    case TAG_INT:
+    case TAG_FLOAT:
+      return readNumber(b, p, tag);
+    case TAG_STRING:
+      return readString(b, p);
+    case TAG_ARRAY: {
+      let n = b[p++];
+      if (n >= 0x80) {
+        n = readVarint(b, p - 1);
+        p = D.p;
       }
-      case TAG_FLOAT: {
-        for (let i = 0; i < 8; i++) floatView.setUint8(i, this.bytes[this.pos++]);
-        return floatView.getFloat64(0, true);
+      const out: unknown[] = [];
+      for (let i = 0; i < n; i++) {
+        out.push(decodeAt(b, p, freeze));
+        p = D.p;
       }
-      case TAG_STRING:
-        return this.str();
-      case TAG_ARRAY: {
-        const n = this.varint();
-        const out: unknown[] = [];
-        for (let i = 0; i < n; i++) out.push(this.value());
-        return this.freeze ? Object.freeze(out) : out;
-      }
-      case TAG_RECORD: {
-        const n = this.varint();
-        const out: Record<string, unknown> = {};
-        for (let i = 0; i < n; i++) {
-          const k = this.str();
-          out[k] = this.value();
-        }
-        return this.freeze ? Object.freeze(out) : out;
-      }
-      default:
-        throw new Error(`decode: bad tag 0x${tag.toString(16)} at byte ${this.pos - 1}`);
+      D.p = p;
+      return freeze ? Object.freeze(out) : out;
     }
+    case TAG_RECORD: {
+      let n = b[p++];
+      if (n >= 0x80) {
+        n = readVarint(b, p - 1);
+        p = D.p;
+      }
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const k = readString(b, p);
+        const v = decodeAt(b, D.p, freeze);
+        p = D.p;
+        // A plain assignment to `__proto__` would set the prototype instead of a field.
+        if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+        else out[k] = v;
+      }
+      D.p = p;
+      return freeze ? Object.freeze(out) : out;
+    }
+    default:
+      throw new Error(`decode: bad tag 0x${tag.toString(16)} at byte ${p - 1}`);
   }
 }
 

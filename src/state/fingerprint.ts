@@ -2,6 +2,10 @@
  * 64-bit fingerprints of encoded states, as two 32-bit halves computed in one pass over the
  * encoding read as 32-bit words. The halves use different mixing functions (a MurmurHash3 lane
  * and an xxHash32-style lane) so that a collision in one is independent of the other.
+ *
+ * The length is mixed in at the end, so a fingerprint can be computed while the words are
+ * produced: the compiled codecs (codec.ts) do so, with the code of `wordMixSource`, and must
+ * give exactly what `fingerprint` gives on their bytes.
  */
 
 /** The two halves of the last fingerprint computed (avoids allocating a pair per state). */
@@ -12,13 +16,16 @@ const C2 = 0x1b873593 | 0;
 const P1 = 0x9e3779b1 | 0;
 const P2 = 0x85ebca77 | 0;
 const P3 = 0xc2b2ae3d | 0;
+export const SEED_A = 0x2545f491;
+export const SEED_B = 0x61c88647;
 
-/** Fingerprint the first `byteLength` bytes of `words`' buffer (zero-padded to a multiple of 4); sets `fp`. */
-export function fingerprint(words: Int32Array, byteLength: number): void {
-  const n = (byteLength + 3) >> 2;
-  let a = 0x2545f491 ^ byteLength;
-  let b = (0x61c88647 + byteLength) | 0;
-  for (let i = 0; i < n; i++) {
+/** Fingerprint `byteLength` bytes of `words`' buffer from byte `start` (a multiple of 4; the bytes are zero-padded to a multiple of 4); sets `fp`. */
+export function fingerprint(words: Int32Array, byteLength: number, start = 0): void {
+  const first = start >> 2;
+  const end = first + ((byteLength + 3) >> 2);
+  let a = SEED_A;
+  let b = SEED_B;
+  for (let i = first; i < end; i++) {
     const w = words[i];
     let k = Math.imul(w, C1);
     k = (k << 15) | (k >>> 17);
@@ -31,12 +38,27 @@ export function fingerprint(words: Int32Array, byteLength: number): void {
     b = (b << 13) | (b >>> 19);
     b = Math.imul(b, P1);
   }
-  a ^= n;
+  finish(a, b, byteLength);
+}
+
+/** JavaScript source mixing the 32-bit word in variable `w` into the halves held in variables `a` and `b` (as `fingerprint` does). */
+export function wordMixSource(w: string): string {
+  return (
+    `{ let k = Math.imul(${w}, ${C1}); k = (k << 15) | (k >>> 17); k = Math.imul(k, ${C2}); ` +
+    `a ^= k; a = (a << 13) | (a >>> 19); a = (Math.imul(a, 5) + ${0xe6546b64}) | 0; ` +
+    `b = (b + Math.imul(${w}, ${P2})) | 0; b = (b << 13) | (b >>> 19); b = Math.imul(b, ${P1}); }`
+  );
+}
+
+/** Finish a fingerprint from its mixed halves and the byte length; sets `fp`. */
+export function finish(a: number, b: number, byteLength: number): void {
+  a ^= byteLength;
   a ^= a >>> 16;
   a = Math.imul(a, 0x85ebca6b);
   a ^= a >>> 13;
   a = Math.imul(a, P3);
   a ^= a >>> 16;
+  b = (b + byteLength) | 0;
   b ^= b >>> 15;
   b = Math.imul(b, P2);
   b ^= b >>> 13;

@@ -1,7 +1,9 @@
 /**
  * Queues of encoded states, kept in large byte chunks instead of one JS object per state, so a
  * frontier of millions of states costs little more than its encoded bytes. A record never spans
- * two chunks. After `pop`, the record is readable at `out[outStart … outEnd)` until the next call.
+ * two chunks. Beside each state's bytes (outside them: they are what is fingerprinted) the queue
+ * keeps the id of the codec template that wrote them (codec.ts). After `pop`, the record is
+ * readable at `out[outStart … outEnd)` until the next call.
  */
 
 const CHUNK = 1 << 20;
@@ -12,11 +14,15 @@ abstract class ChunkedBytes {
   out: Uint8Array = new Uint8Array(0);
   outStart = 0;
   outEnd = 0;
-  /** Extra integers stored beside the record (state index, depth), read back by pop. */
+  /** Extra integers stored beside the record (template, state index, depth), read back by pop. */
+  outTemplate = 0;
   outIndex = 0;
   outDepth = 0;
   count = 0;
   peakBytes = 0;
+  /** Set by `reserve`: the chunk and offset of the reserved room. */
+  protected at = 0;
+  protected chunk: Uint8Array = new Uint8Array(0);
 
   get length(): number {
     return this.count;
@@ -26,8 +32,8 @@ abstract class ChunkedBytes {
     return this.chunks.length * CHUNK;
   }
 
-  /** Reserve room for `n` bytes at the tail, starting a new chunk when the tail has not enough. */
-  protected reserve(n: number): { chunk: Uint8Array; at: number; slot: number } {
+  /** Reserve room for `n` bytes at the tail (in `chunk` at `at`), starting a new chunk when the tail has not enough. */
+  protected reserve(n: number): void {
     let slot = this.chunks.length - 1;
     if (slot < 0 || this.ends[slot] + n > this.chunks[slot].length) {
       this.chunks.push(new Uint8Array(Math.max(CHUNK, n)));
@@ -38,7 +44,8 @@ abstract class ChunkedBytes {
     }
     const at = this.ends[slot];
     this.ends[slot] = at + n;
-    return { chunk: this.chunks[slot], at, slot };
+    this.chunk = this.chunks[slot];
+    this.at = at;
   }
 }
 
@@ -53,15 +60,29 @@ function readInt(b: Uint8Array, at: number): number {
   return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
 }
 
-/** First in, first out: the BFS frontier. Layout per record: [length:4][bytes]. */
+/** Copy `src[start … start + len)` to `dst` at `at` (a loop for short records: `set` would need a subarray view). */
+function copy(dst: Uint8Array, at: number, src: Uint8Array, start: number, len: number): void {
+  if (len > 96) {
+    dst.set(src.subarray(start, start + len), at);
+    return;
+  }
+  for (let i = 0; i < len; i++) dst[at + i] = src[start + i];
+}
+
+/** First in, first out: the BFS frontier. Layout per record: [length:4][template:2][bytes]. */
 export class ByteFifo extends ChunkedBytes {
   private head = 0;
   private headPos = 0;
 
-  push(src: Uint8Array, len: number): void {
-    const { chunk, at } = this.reserve(len + 4);
+  /** Add the record `src[start … start + len)`, written by codec template `template`. */
+  push(src: Uint8Array, start: number, len: number, template: number): void {
+    this.reserve(len + 6);
+    const chunk = this.chunk;
+    const at = this.at;
     writeInt(chunk, at, len);
-    chunk.set(src.subarray(0, len), at + 4);
+    chunk[at + 4] = template;
+    chunk[at + 5] = template >>> 8;
+    copy(chunk, at + 6, src, start, len);
     this.count++;
   }
 
@@ -73,10 +94,12 @@ export class ByteFifo extends ChunkedBytes {
       this.headPos = 0;
     }
     const chunk = this.chunks[this.head];
-    const len = readInt(chunk, this.headPos);
+    const at = this.headPos;
+    const len = readInt(chunk, at);
+    this.outTemplate = chunk[at + 4] | (chunk[at + 5] << 8);
     this.out = chunk;
-    this.outStart = this.headPos + 4;
-    this.outEnd = this.outStart + len;
+    this.outStart = at + 6;
+    this.outEnd = at + 6 + len;
     this.headPos = this.outEnd;
     this.count--;
   }
@@ -88,14 +111,19 @@ export class ByteFifo extends ChunkedBytes {
 
 const EMPTY = new Uint8Array(0);
 
-/** Last in, first out: the DFS stack. Layout per record: [bytes][index:4][depth:4][length:4]. */
+/** Last in, first out: the DFS stack. Layout per record: [bytes][index:4][depth:4][template:2][length:4]. */
 export class ByteStack extends ChunkedBytes {
-  push(src: Uint8Array, len: number, index: number, depth: number): void {
-    const { chunk, at } = this.reserve(len + 12);
-    chunk.set(src.subarray(0, len), at);
+  /** Add the record `src[start … start + len)` (codec template `template`) of state `index` at `depth`. */
+  push(src: Uint8Array, start: number, len: number, index: number, depth: number, template: number): void {
+    this.reserve(len + 14);
+    const chunk = this.chunk;
+    const at = this.at;
+    copy(chunk, at, src, start, len);
     writeInt(chunk, at + len, index);
     writeInt(chunk, at + len + 4, depth);
-    writeInt(chunk, at + len + 8, len);
+    chunk[at + len + 8] = template;
+    chunk[at + len + 9] = template >>> 8;
+    writeInt(chunk, at + len + 10, len);
     this.count++;
   }
 
@@ -109,11 +137,12 @@ export class ByteStack extends ChunkedBytes {
     const chunk = this.chunks[slot];
     const end = this.ends[slot];
     const len = readInt(chunk, end - 4);
-    this.outDepth = readInt(chunk, end - 8);
-    this.outIndex = readInt(chunk, end - 12);
+    this.outTemplate = chunk[end - 6] | (chunk[end - 5] << 8);
+    this.outDepth = readInt(chunk, end - 10);
+    this.outIndex = readInt(chunk, end - 14);
     this.out = chunk;
-    this.outStart = end - 12 - len;
-    this.outEnd = end - 12;
+    this.outStart = end - 14 - len;
+    this.outEnd = end - 14;
     this.ends[slot] = this.outStart;
     this.count--;
   }

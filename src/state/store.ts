@@ -62,6 +62,20 @@ export class StateStore {
     return index;
   }
 
+  /**
+   * Read the home slot of each of the first `n` fingerprints (low halves in `lo`), so that their
+   * cache lines, which are random and mostly not cached, load in parallel: the probes of `has`
+   * and `add` that follow then hit the cache instead of waiting for memory one at a time.
+   * Returns a value only so that the reads are not optimised away.
+   */
+  prefetch(lo: Int32Array, n: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let acc = 0;
+    for (let k = 0; k < n; k++) acc ^= slots[(lo[k] & mask) << 1];
+    return acc;
+  }
+
   /** The path of action instances from an initial state to state `index`, and that initial state's index. */
   path(index: number): number[] {
     const steps: number[] = [];
