@@ -14,8 +14,7 @@ export const bfs: Explorer = (cm, options, s0) => {
   const codec = search.codec;
   if (search.addInitial(s0) < 0) return { search, queuePeakBytes: 0 };
   queue.push(codec.encoder.buf, 0, codec.length, codec.tid);
-  const onNew = (_: unknown, _index: number, bytes: Uint8Array, start: number, length: number, template: number) =>
-    queue.push(bytes, start, length, template);
+  const onNew = (_index: number, bytes: Uint8Array, start: number, length: number, template: number) => queue.push(bytes, start, length, template);
   const templates = codec.templates;
   let index = 0;
   let depth = 0;

@@ -22,7 +22,7 @@ export const dfs: Explorer = (cm, options, s0) => {
   const pendingEnds: number[] = [];
   const pendingIndex: number[] = [];
   const pendingTemplate: number[] = [];
-  const onNew = (_: unknown, nextIndex: number, bytes: Uint8Array, start: number, len: number, template: number) => {
+  const onNew = (nextIndex: number, bytes: Uint8Array, start: number, len: number, template: number) => {
     if (pendingEnd + len > pendingBytes.length) {
       const bigger = new Uint8Array(Math.max(pendingBytes.length * 2, pendingEnd + len));
       bigger.set(pendingBytes.subarray(0, pendingEnd));

@@ -45,6 +45,12 @@ export class Search<S> {
   stoppedBy: 'max-states' | 'max-depth' | undefined;
   private readonly started = Date.now();
   private nextProgress: number;
+  /** The successors of the state being expanded. */
+  private readonly batch: Batch;
+  /** The actions, each with the runner that generates its instances' successors. */
+  private readonly groups: ActionGroup[];
+  /** Keeps the result of `store.prefetch` (unused, but its reads must not be optimised away). */
+  private prefetched = 0;
 
   constructor(
     readonly cm: CompiledModel<S>,
@@ -56,13 +62,8 @@ export class Search<S> {
     this.deadlock = options.deadlock ?? true;
     this.store = new StateStore(Math.min(this.maxStates, 1 << 14));
     this.nextProgress = this.started + (options.progressEveryMs ?? 2000);
-    const n = cm.instances.length;
-    this.batchVia = new Int32Array(n);
-    this.batchLo = new Int32Array(n);
-    this.batchHi = new Int32Array(n);
-    this.batchStart = new Int32Array(n);
-    this.batchLength = new Int32Array(n);
-    this.batchTemplate = new Int32Array(n);
+    const stepCheck = cm.stepInvariants.length > 0 ? (s: unknown, next: unknown, j: number) => this.stepBroken(s as S, next as S, j) : null;
+    this.batch = new Batch(this.codec, cm.instances.length, stepCheck);
     this.groups = actionGroups(cm);
   }
 
@@ -86,10 +87,15 @@ export class Search<S> {
   addInitial(s: S): number {
     if (!this.encodeInitial(s)) return -1;
     const index = this.store.add(fp.lo, fp.hi, -1, -1);
-    return this.checkState(s, index) ? index : -1;
+    const codec = this.codec;
+    return this.checkState(codec.templates[codec.tid].decode(codec.encoder.buf, 0, codec.length) as S, index) ? index : -1;
   }
 
-  /** Run state invariants on a newly stored state; false when one is violated (finding recorded). */
+  /**
+   * Run state invariants on a newly stored state; false when one is violated (finding recorded).
+   * The explorers pass the state as decoded from its bytes (an equal value), so the model's
+   * invariants only ever see states built by the codecs, of a few hidden classes.
+   */
   private checkState(s: S, index: number): boolean {
     let broken: Invariant | undefined;
     try {
@@ -117,38 +123,21 @@ export class Search<S> {
     }
   }
 
-  // The successors of the state being expanded, all generated before any is looked up in the
-  // store (see `expand`): per successor, its value, the instance that made it, its fingerprint,
-  // and its encoding (in `codec.encoder.buf`, each at a multiple of 8).
-  private readonly batchNext: S[] = [];
-  private readonly batchVia: Int32Array;
-  private readonly batchLo: Int32Array;
-  private readonly batchHi: Int32Array;
-  private readonly batchStart: Int32Array;
-  private readonly batchLength: Int32Array;
-  private readonly batchTemplate: Int32Array;
-  /** Where a guard or effect threw while generating successors (`j` = -1: none did). */
-  private readonly thrown: Thrown = { j: -1, where: 'guard', error: undefined };
-  /** The actions, each with the runner that generates its instances' successors. */
-  private readonly groups: ActionGroup[];
-  /** Keeps the result of `store.prefetch` (unused, but its reads must not be optimised away). */
-  private prefetched = 0;
-
   /**
    * Generate the successors of state `index` (value `s` of codec template `t`, at `depth`).
-   * Each new one is stored, checked, and handed to `onNew` with its encoding
+   * Each new one is stored, checked, and handed to `onNew` with its index and encoding
    * (`bytes[start … start + length)`, written by codec template `template`). With `storeNew`
    * false (the depth bound), new successors are not stored; the return value then says whether
    * any exists. Returns false when a finding or the state bound stops the search.
    *
-   * The work is done in passes, with the same outcome as taking the instances one by one:
-   * (1) every enabled instance's successor is made (per action, by a runner compiled for it,
-   * so the guard and effect calls are not megamorphic and can be inlined); (2) each is encoded
-   * and fingerprinted, and its step properties checked; (3) the seen-set slots of all of them
-   * are read at once (`store.prefetch`: slots are random, so each lookup would otherwise wait
-   * for memory on its own), then they are looked up and filed in instance order. A finding in
-   * pass 1 or 2 (a guard or effect that throws, a state that is not plain data, a broken step
-   * property) is reported once the successors of the instances before it have been filed,
+   * Two passes, with the same outcome as taking the instances one by one: (1) for each
+   * enabled instance in order, its successor is made, encoded and fingerprinted, and its step
+   * properties checked (per action, by a runner compiled for it, so the guard and effect calls
+   * are not megamorphic and can be inlined; drafts die at once, only bytes are kept); (2) the
+   * seen-set slots of all the successors are read at once (`store.prefetch`: slots are random,
+   * so each lookup would otherwise wait for memory on its own), then they are looked up and
+   * filed in order. A finding in pass 1 (a guard or effect that throws, a state that is not
+   * plain data, a broken step property) is reported once the successors before it are filed,
    * unless one of those stops the search first.
    */
   expand(
@@ -156,78 +145,31 @@ export class Search<S> {
     t: Template,
     index: number,
     depth: number,
-    onNew: (next: S, nextIndex: number, bytes: Uint8Array, start: number, length: number, template: number) => void,
+    onNew: (nextIndex: number, bytes: Uint8Array, start: number, length: number, template: number) => void,
     storeNew = true,
   ): boolean {
-    const cm = this.cm;
-    const codec = this.codec;
-    const batchNext = this.batchNext;
-    const vias = this.batchVia;
+    const batch = this.batch;
+    batch.failed = -1;
+    batch.pos = 0;
 
-    // Pass 1: successors.
-    const thrown = this.thrown;
-    thrown.j = -1;
+    // Pass 1: successors, as bytes and fingerprints.
     let m = 0;
-    const clone = t.clone;
     const groups = this.groups;
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g];
-      m = group.run(s, clone, group.guard, group.effect, group.params, group.first, batchNext, vias, m, thrown);
-      if (thrown.j >= 0) break;
+      m = group.run(s, t, group.guard, group.effect, group.params, group.first, batch, m);
+      if (batch.failed >= 0) break;
     }
-    let pending: Finding | undefined;
-    if (thrown.j >= 0) {
-      const label = cm.instances[thrown.j].label;
-      pending = { kind: 'error', name: label, message: new StepError(thrown.where, label, thrown.error).message, at: index, throwing: thrown.j };
-      thrown.error = undefined;
-    }
-    const enabledCount = m;
+    const pending = batch.failed >= 0 ? this.failure(index) : undefined;
 
-    // Pass 2: encodings and fingerprints (`fp`, set by the codec), step properties.
-    const hasStepProps = cm.stepInvariants.length > 0;
-    const lo = this.batchLo;
-    const hi = this.batchHi;
-    const starts = this.batchStart;
-    const lengths = this.batchLength;
-    const templates = this.batchTemplate;
-    /** Whether the step of the pending finding counts as a transition. */
-    let pendingCounts = false;
-    let pos = 0;
-    for (let k = 0; k < m; k++) {
-      const next = batchNext[k];
-      const j = vias[k];
-      let length: number;
-      try {
-        length = codec.encodeLike(next, t, pos);
-      } catch (e) {
-        if (!(e instanceof PlainDataError)) throw e;
-        const label = cm.instances[j].label;
-        pending = { kind: 'error', name: label, message: `state after ${label} is not plain data: ${e.message}`, at: index, throwing: j };
-        pendingCounts = true;
-        m = k;
-        break;
-      }
-      if (hasStepProps) {
-        const broken = this.stepBroken(s, next, index, j);
-        if (broken) {
-          pending = broken;
-          pendingCounts = true;
-          m = k;
-          break;
-        }
-      }
-      lo[k] = fp.lo;
-      hi[k] = fp.hi;
-      starts[k] = pos;
-      lengths[k] = length;
-      templates[k] = codec.tid;
-      pos = (pos + length + 7) & ~7;
-    }
-
-    // Pass 3: the store.
+    // Pass 2: the store.
     const store = this.store;
+    const lo = batch.lo;
+    const hi = batch.hi;
     this.prefetched ^= store.prefetch(lo, m);
+    const codec = this.codec;
     const bytes = codec.encoder.buf;
+    const templates = codec.templates;
     let beyond = false;
     for (let k = 0; k < m; k++) {
       this.transitions++;
@@ -235,25 +177,27 @@ export class Search<S> {
         if (!store.has(lo[k], hi[k])) beyond = true;
         continue;
       }
-      const nextIndex = store.add(lo[k], hi[k], index, vias[k]);
+      const nextIndex = store.add(lo[k], hi[k], index, batch.via[k]);
       if (nextIndex < 0) continue;
       if (depth + 1 > this.depth) this.depth = depth + 1;
-      const next = batchNext[k];
-      if (!this.checkState(next, nextIndex)) return this.release();
-      onNew(next, nextIndex, bytes, starts[k], lengths[k], templates[k]);
+      const start = batch.start[k];
+      const length = batch.length[k];
+      const template = batch.template[k];
+      if (!this.checkState(templates[template].decode(bytes, start, start + length) as S, nextIndex)) return false;
+      onNew(nextIndex, bytes, start, length, template);
       if (store.size >= this.maxStates) {
         this.stoppedBy = 'max-states';
-        return this.release();
+        return false;
       }
       if ((store.size & 0xfff) === 0) this.progress();
     }
     if (pending) {
-      if (pendingCounts) this.transitions++;
+      if (batch.failure === 'state' || batch.failure === 'step') this.transitions++;
       this.finding = pending;
-      return this.release();
+      return false;
     }
-    if (enabledCount === 0 && this.deadlock) {
-      const terminal = this.guarded(index, undefined, () => isTerminal(cm, s));
+    if (m === 0 && this.deadlock) {
+      const terminal = this.guarded(index, undefined, () => isTerminal(this.cm, s));
       if (terminal === null) return false;
       if (!terminal) {
         this.finding = { kind: 'deadlock', name: 'deadlock', message: 'no action is enabled and the state is not terminal', at: index };
@@ -264,24 +208,36 @@ export class Search<S> {
     return true;
   }
 
-  /** The finding when step `j` from `s` to `next` breaks a step property (or one throws). */
-  private stepBroken(s: S, next: S, index: number, j: number): Finding | undefined {
+  /** The finding for the step that failed in pass 1 of expanding state `index`. */
+  private failure(index: number): Finding {
+    const batch = this.batch;
+    const j = batch.failed;
+    const label = this.cm.instances[j].label;
+    const error = batch.error;
+    batch.error = undefined;
+    switch (batch.failure) {
+      case 'guard':
+      case 'effect':
+        return { kind: 'error', name: label, message: new StepError(batch.failure, label, error).message, at: index, throwing: j };
+      case 'state':
+        return { kind: 'error', name: label, message: `state after ${label} is not plain data: ${(error as Error).message}`, at: index, throwing: j };
+      case 'step':
+        return { ...batch.finding!, at: index };
+    }
+  }
+
+  /** The finding when step `j` from `s` to `next` breaks a step property (or one throws), with `at` to be set. */
+  private stepBroken(s: S, next: S, j: number): Finding | undefined {
     const cm = this.cm;
     let broken: Invariant | undefined;
     try {
       broken = violatedStep(cm, s, next, j);
     } catch (e) {
       if (!(e instanceof StepError)) throw e;
-      return { kind: 'error', name: e.label, message: e.message, at: index, then: j };
+      return { kind: 'error', name: e.label, message: e.message, at: -1, then: j };
     }
     if (!broken) return undefined;
-    return { kind: 'invariant', name: broken.name, message: `step invariant ${broken.name} violated by ${cm.instances[j].label}`, property: broken, at: index, then: j };
-  }
-
-  /** Drop the batch's references to successor values when the search stops (so they can be collected); returns false. */
-  private release(): false {
-    this.batchNext.length = 0;
-    return false;
+    return { kind: 'invariant', name: broken.name, message: `step invariant ${broken.name} violated by ${cm.instances[j].label}`, property: broken, at: -1, then: j };
   }
 
   private progress(): void {
@@ -304,30 +260,63 @@ export class Search<S> {
   }
 }
 
-/** Where a guard or effect threw while a runner generated successors. */
-interface Thrown {
-  j: number;
-  where: 'guard' | 'effect';
-  error: unknown;
+/**
+ * The successors of the state being expanded, filled in by the action runners: per successor,
+ * its fingerprint, its encoding (in `codec.encoder.buf` from `start`, each at a multiple of 8,
+ * written by codec template `template`) and the instance that made it.
+ */
+export class Batch {
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  readonly start: Int32Array;
+  readonly length: Int32Array;
+  readonly template: Int32Array;
+  readonly via: Int32Array;
+  /** Where the next encoding goes in `codec.encoder.buf`. */
+  pos = 0;
+  /** The instance whose step failed (-1: none did), how, and the error thrown or the step property's finding. */
+  failed = -1;
+  failure: 'guard' | 'effect' | 'state' | 'step' = 'guard';
+  error: unknown = undefined;
+  finding: Finding | undefined = undefined;
+
+  constructor(
+    readonly codec: Codec,
+    n: number,
+    /** Checks the step properties of a step (null when the model has none); returns the finding when one breaks. */
+    readonly stepCheck: ((s: unknown, next: unknown, j: number) => Finding | undefined) | null,
+  ) {
+    this.lo = new Int32Array(n);
+    this.hi = new Int32Array(n);
+    this.start = new Int32Array(n);
+    this.length = new Int32Array(n);
+    this.template = new Int32Array(n);
+    this.via = new Int32Array(n);
+  }
+
+  fail(j: number, failure: Batch['failure'], error: unknown, finding?: Finding): void {
+    this.failed = j;
+    this.failure = failure;
+    this.error = error;
+    this.finding = finding;
+  }
 }
 
 /**
  * Generates the successors of one action's instances `first, first + 1, …` (parameters
- * `params`) from state `s`: for each enabled one, in order, the effect applied to `clone(s)`,
- * stored at `out[m]` with its instance at `via[m]`. Returns the new `m`; stops at a guard or
- * effect that throws, recording it in `thrown`.
+ * `params`) from state `s` (of codec template `t`) into `batch` from its `m`th entry: for each
+ * enabled instance, in order, the effect applied to a clone of `s`, encoded and fingerprinted.
+ * Returns the new count; stops at the first step that fails (`batch.fail`).
  */
 type Runner = (
   s: unknown,
-  clone: (v: unknown) => unknown,
+  t: Template,
   guard: Action['guard'],
   effect: Action['effect'],
   params: readonly unknown[],
   first: number,
-  out: unknown[],
-  via: Int32Array,
+  batch: Batch,
   m: number,
-  thrown: Thrown,
 ) => number;
 
 interface ActionGroup {
@@ -339,15 +328,18 @@ interface ActionGroup {
 }
 
 const RUNNER_SOURCE = `
-return function run(s, clone, guard, effect, params, first, out, via, m, thrown) {
+return function run(s, t, guard, effect, params, first, batch, m) {
   const n = params.length;
+  const clone = t.clone;
+  const codec = batch.codec;
+  const stepCheck = batch.stepCheck;
   for (let i = 0; i < n; i++) {
     const p = params[i];
     let enabled;
     try {
       enabled = guard(s, p);
     } catch (e) {
-      thrown.j = first + i; thrown.where = 'guard'; thrown.error = e;
+      batch.fail(first + i, 'guard', e);
       return m;
     }
     if (enabled !== true) continue;
@@ -357,11 +349,32 @@ return function run(s, clone, guard, effect, params, first, out, via, m, thrown)
       const r = effect(draft, p);
       next = r === undefined ? draft : r;
     } catch (e) {
-      thrown.j = first + i; thrown.where = 'effect'; thrown.error = e;
+      batch.fail(first + i, 'effect', e);
       return m;
     }
-    out[m] = next;
-    via[m] = first + i;
+    const pos = batch.pos;
+    let length;
+    try {
+      length = codec.encodeLike(next, t, pos);
+    } catch (e) {
+      if (!(e instanceof PlainDataError)) throw e;
+      batch.fail(first + i, 'state', e);
+      return m;
+    }
+    if (stepCheck !== null) {
+      const broken = stepCheck(s, next, first + i);
+      if (broken !== undefined) {
+        batch.fail(first + i, 'step', undefined, broken);
+        return m;
+      }
+    }
+    batch.lo[m] = fp.lo;
+    batch.hi[m] = fp.hi;
+    batch.start[m] = pos;
+    batch.length[m] = length;
+    batch.template[m] = codec.tid;
+    batch.via[m] = first + i;
+    batch.pos = (pos + length + 7) & ~7;
     m++;
   }
   return m;
@@ -369,7 +382,7 @@ return function run(s, clone, guard, effect, params, first, out, via, m, thrown)
 
 /**
  * The model's instances grouped by action (they are consecutive), each group with a runner of
- * its own: every runner is a separate compilation of the same source (new Function), so its
+ * its own: every runner is a separate compilation of the same code (new Function), so its
  * guard and effect call sites only ever see one function, which V8 can inline.
  */
 function actionGroups(cm: CompiledModel): ActionGroup[] {
@@ -380,7 +393,9 @@ function actionGroups(cm: CompiledModel): ActionGroup[] {
     const params: unknown[] = [];
     const first = j;
     while (j < instances.length && instances[j].action === action) params.push(instances[j++].param);
-    const run = new Function(RUNNER_SOURCE)() as Runner;
+    // A source of its own (V8 shares compiled code and type feedback between identical sources).
+    const source = `// runner of ${JSON.stringify(action.name)} (${groups.length})\n${RUNNER_SOURCE}`;
+    const run = new Function('PlainDataError', 'fp', source)(PlainDataError, fp) as Runner;
     groups.push({ guard: action.guard, effect: action.effect, params, first, run });
   }
   return groups;
