@@ -8,6 +8,8 @@ import { handshakeInvariants } from '../invariants/handshake.js';
 import { philosophers } from './calibration/philosophers.js';
 import { DEFAULT_CONFIG, HANDSHAKE_MUTANTS, validateConfig, validateMutant } from './xenbus/config.js';
 import { handshake } from './xenbus/handshake.js';
+import { backendAccelstate, backendHwState } from './xenbus/backend.js';
+import { frontendAccelstate, frontendMsgState } from './xenbus/frontend.js';
 
 /** Bigger resources: more FIFO slots, pages, filters and flaps, one plugin reload. */
 const WIDE = { ...DEFAULT_CONFIG, fifoCapacity: 4, guestPages: 8, dom0Quota: 6, maxFilters: 2, linkFlaps: 2, reconnects: 1, viExhausted: true };
@@ -43,6 +45,7 @@ const handshakeEntry: ModelEntry = {
     },
   ],
   mutants: HANDSHAKE_MUTANTS.map((m) => ({ ...m, breaks: [...m.breaks] })),
+  machines: [frontendAccelstate, frontendMsgState, backendAccelstate, backendHwState],
   invariants: handshakeInvariants.map((i): InvariantInfo => ({ name: i.name, ref: i.ref ?? '', statement: i.statement ?? '' })),
   build(config: Config, mutant: string | null) {
     return handshake(validateConfig(config), { mutant: validateMutant(mutant), invariants: handshakeInvariants });

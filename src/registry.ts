@@ -3,6 +3,7 @@
  * invariant descriptions. The engine defines the shape; `models/index.ts` fills it (the engine
  * never imports models).
  */
+import type { Machine } from './fsm/machine.js';
 import type { Model, PlainValue } from './model/types.js';
 
 export type ScenarioSize = 'small' | 'medium' | 'large';
@@ -43,6 +44,8 @@ export interface ModelEntry {
   scenarios: ScenarioInfo[];
   mutants: MutantInfo[];
   invariants: InvariantInfo[];
+  /** Each component's control machine (typescript-fsm table), for `accelcheck diagram`. */
+  machines?: Machine<string, string>[];
   /** Build the model for a scenario's config; `mutant` (a MutantInfo name or null) re-introduces one bug. */
   build(config: Config, mutant: string | null): Model;
 }

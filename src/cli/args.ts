@@ -28,6 +28,7 @@ export const commandOptions: Record<string, Options> = {
   simulate: { ...run, seed: { type: 'string' }, walks: { type: 'string' } },
   replay: { ...common, model: { type: 'string' } },
   list: { ...common },
+  diagram: { ...common, out: { type: 'string', short: 'o' } },
 };
 
 export interface Parsed {
@@ -64,6 +65,7 @@ Usage:
   accelcheck simulate [MODEL] [options]   seeded random walks, for spaces too large to exhaust
   accelcheck replay FILE [--model PATH]   re-execute a trace step by step; exits 1 at the recorded violation
   accelcheck list [--json]                models, scenarios, invariants and mutants
+  accelcheck diagram [MODEL] [--out FILE] each component's control machine as Mermaid (Markdown)
 
 MODEL is a built-in model name or a path to a .ts/.mts/.js/.mjs module whose default export is a model.
 

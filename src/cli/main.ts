@@ -8,11 +8,12 @@ import type { Registry } from '../registry.js';
 import { InputError } from '../trace/file.js';
 import { HELP, parse } from './args.js';
 import { processIo, type Io } from './io.js';
+import { diagramCommand } from './diagram.js';
 import { listCommand } from './list.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 
-const COMMANDS = ['check', 'simulate', 'replay', 'list'];
+const COMMANDS = ['check', 'simulate', 'replay', 'list', 'diagram'];
 
 export async function main(argv: string[], registry: Registry, io: Io = processIo()): Promise<number> {
   const debug = argv.includes('--debug');
@@ -36,6 +37,8 @@ export async function main(argv: string[], registry: Registry, io: Io = processI
       case 'list':
         if (args.positionals.length) throw new InputError(`list: unexpected argument '${args.positionals[0]}'`);
         return listCommand(args, io, registry);
+      case 'diagram':
+        return diagramCommand(args, io, registry);
       case 'replay':
         return await replayCommand(args, io, registry);
       default:

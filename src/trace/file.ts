@@ -57,13 +57,17 @@ export function readTrace(path: string): Trace {
   return parseTrace(value, path);
 }
 
-/** Write JSON atomically (temporary file, then rename). */
-export function writeJsonFile(path: string, value: unknown): void {
+/** Write a file atomically (temporary file, then rename): never half-written. */
+export function writeTextFile(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+    writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (e) {
     throw new InputError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+export function writeJsonFile(path: string, value: unknown): void {
+  writeTextFile(path, JSON.stringify(value, null, 2) + '\n');
 }

@@ -211,3 +211,11 @@ describe('accelcheck list', () => {
     expect(r.stdout).toMatch(/sumBelow4 \[T1\] a \+ b stays below 4/);
   });
 });
+
+describe('accelcheck diagram', () => {
+  it('unknown model: exit 2', async () => {
+    const r = await cli(['diagram', 'xen9000']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown model 'xen9000'/);
+  });
+});
