@@ -13,8 +13,9 @@ export const bfs: Explorer = (cm, options, s0) => {
   const search = new Search(cm, options, () => queue.length);
   const codec = search.codec;
   if (search.addInitial(s0) < 0) return { search, queuePeakBytes: 0 };
-  queue.push(codec.encoder.buf, 0, codec.length, codec.tid);
-  const onNew = (_index: number, bytes: Uint8Array, start: number, length: number, template: number) => queue.push(bytes, start, length, template);
+  queue.push(codec.encoder.words, 0, codec.length, codec.tid);
+  const onNew = (_index: number, _bytes: Uint8Array, start: number, length: number, template: number) =>
+    queue.push(codec.encoder.words, start, length, template);
   const templates = codec.templates;
   let index = 0;
   let depth = 0;

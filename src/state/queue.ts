@@ -69,20 +69,31 @@ function copy(dst: Uint8Array, at: number, src: Uint8Array, start: number, len: 
   for (let i = 0; i < len; i++) dst[at + i] = src[start + i];
 }
 
-/** First in, first out: the BFS frontier. Layout per record: [length:4][template:2][bytes]. */
+/**
+ * First in, first out: the BFS frontier. Layout per record, 4-byte aligned: [length:4]
+ * [template:4][bytes, zero-padded to a multiple of 4], copied a 32-bit word at a time.
+ */
 export class ByteFifo extends ChunkedBytes {
   private head = 0;
   private headPos = 0;
+  /** 32-bit views of the chunks. */
+  private words: Int32Array[] = [];
 
-  /** Add the record `src[start … start + len)`, written by codec template `template`. */
-  push(src: Uint8Array, start: number, len: number, template: number): void {
-    this.reserve(len + 6);
-    const chunk = this.chunk;
-    const at = this.at;
-    writeInt(chunk, at, len);
-    chunk[at + 4] = template;
-    chunk[at + 5] = template >>> 8;
-    copy(chunk, at + 6, src, start, len);
+  /**
+   * Add the record `src[start … start + len)`, written by codec template `template`: `words`
+   * is a 32-bit view of `src`, `start` a multiple of 4, and the bytes after the record up to
+   * the next multiple of 4 are zero (as the encoder leaves them).
+   */
+  push(words: Int32Array, start: number, len: number, template: number): void {
+    const n = (len + 3) >> 2;
+    this.reserve(8 + 4 * n);
+    if (this.words.length < this.chunks.length) this.words.push(new Int32Array(this.chunk.buffer));
+    const dst = this.words[this.words.length - 1];
+    const at = this.at >> 2;
+    dst[at] = len;
+    dst[at + 1] = template;
+    const from = start >> 2;
+    for (let i = 0; i < n; i++) dst[at + 2 + i] = words[from + i];
     this.count++;
   }
 
@@ -90,17 +101,18 @@ export class ByteFifo extends ChunkedBytes {
     if (this.headPos >= this.ends[this.head]) {
       // The head chunk is used up: release it (keeps memory proportional to the frontier).
       this.chunks[this.head] = EMPTY;
+      this.words[this.head] = EMPTY_WORDS;
       this.head++;
       this.headPos = 0;
     }
-    const chunk = this.chunks[this.head];
+    const words = this.words[this.head];
     const at = this.headPos;
-    const len = readInt(chunk, at);
-    this.outTemplate = chunk[at + 4] | (chunk[at + 5] << 8);
-    this.out = chunk;
-    this.outStart = at + 6;
-    this.outEnd = at + 6 + len;
-    this.headPos = this.outEnd;
+    const len = words[at >> 2];
+    this.outTemplate = words[(at >> 2) + 1];
+    this.out = this.chunks[this.head];
+    this.outStart = at + 8;
+    this.outEnd = at + 8 + len;
+    this.headPos = at + 8 + ((len + 3) & ~3);
     this.count--;
   }
 
@@ -109,6 +121,7 @@ export class ByteFifo extends ChunkedBytes {
   }
 }
 
+const EMPTY_WORDS = new Int32Array(0);
 const EMPTY = new Uint8Array(0);
 
 /** Last in, first out: the DFS stack. Layout per record: [bytes][index:4][depth:4][template:2][length:4]. */
