@@ -232,6 +232,14 @@ function encStr(b: Uint8Array, p: number, s: string): number {
   const n = s.length;
   b[p++] = 0x85;
   p = encVarint(b, p, n);
+  // Most strings in states are ASCII names: one byte per code unit, checked once at the end.
+  let all = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    all |= c;
+    b[p + i] = c;
+  }
+  if (all < 0x80) return p + n;
   for (let i = 0; i < n; i++) {
     let c = s.charCodeAt(i);
     while (c >= 0x80) {

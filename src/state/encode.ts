@@ -97,6 +97,17 @@ export class Encoder {
     this.varint(n);
     const buf = this.buf;
     let pos = this.pos;
+    // Most strings are ASCII: one byte per code unit, checked once at the end.
+    let all = 0;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      all |= c;
+      buf[pos + i] = c;
+    }
+    if (all < 0x80) {
+      this.pos = pos + n;
+      return;
+    }
     for (let i = 0; i < n; i++) {
       let c = s.charCodeAt(i);
       while (c >= 0x80) {
