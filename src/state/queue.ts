@@ -7,6 +7,7 @@
  */
 
 const CHUNK = 1 << 20;
+const MAX_SPARE = 8;
 
 abstract class ChunkedBytes {
   protected chunks: Uint8Array[] = [];
@@ -20,6 +21,8 @@ abstract class ChunkedBytes {
   outDepth = 0;
   count = 0;
   peakBytes = 0;
+  /** Used-up chunks kept for reuse (new memory costs page faults and zeroing). */
+  protected spare: Uint8Array[] = [];
   /** Set by `reserve`: the chunk and offset of the reserved room. */
   protected at = 0;
   protected chunk: Uint8Array = new Uint8Array(0);
@@ -36,7 +39,7 @@ abstract class ChunkedBytes {
   protected reserve(n: number): void {
     let slot = this.chunks.length - 1;
     if (slot < 0 || this.ends[slot] + n > this.chunks[slot].length) {
-      this.chunks.push(new Uint8Array(Math.max(CHUNK, n)));
+      this.chunks.push(n <= CHUNK && this.spare.length > 0 ? this.spare.pop()! : new Uint8Array(Math.max(CHUNK, n)));
       this.ends.push(0);
       slot++;
       const bytes = this.bytes;
@@ -99,7 +102,10 @@ export class ByteFifo extends ChunkedBytes {
 
   pop(): void {
     if (this.headPos >= this.ends[this.head]) {
-      // The head chunk is used up: release it (keeps memory proportional to the frontier).
+      // The head chunk is used up: release it (keeps memory proportional to the frontier),
+      // keeping a few for reuse.
+      const used = this.chunks[this.head];
+      if (used.length === CHUNK && this.spare.length < MAX_SPARE) this.spare.push(used);
       this.chunks[this.head] = EMPTY;
       this.words[this.head] = EMPTY_WORDS;
       this.head++;
@@ -143,7 +149,8 @@ export class ByteStack extends ChunkedBytes {
   pop(): void {
     let slot = this.chunks.length - 1;
     while (this.ends[slot] === 0) {
-      this.chunks.pop();
+      const used = this.chunks.pop()!;
+      if (used.length === CHUNK && this.spare.length < MAX_SPARE) this.spare.push(used);
       this.ends.pop();
       slot--;
     }
