@@ -38,7 +38,7 @@ export const dfs: Explorer = (cm, options, s0) => {
   while (stack.length > 0) {
     stack.pop();
     const t = templates[stack.outTemplate];
-    const s = t.decode(stack.out, stack.outStart, stack.outEnd) as never;
+    const s = t.decode(stack.out, stack.outStart, stack.outEnd) as never; // not frozen: see bfs.ts
     const index = stack.outIndex;
     const depth = stack.outDepth;
     const atBound = depth >= search.maxDepth;

@@ -135,10 +135,17 @@ const cache = new Map<Shape, Compiled>();
 function compiled(shape: Shape): Compiled {
   let c = cache.get(shape);
   if (!c) {
+    let frozen: Template['decodeFrozen'] | undefined;
     c =
       shape.k === 'any'
         ? generic()
-        : { encode: compileEncoder(shape), decode: compileDecoder(shape, false), decodeFrozen: compileDecoder(shape, true), clone: compileClone(shape) };
+        : {
+            encode: compileEncoder(shape),
+            decode: compileDecoder(shape, false),
+            // Compiled on first use: the explorers decode parents unfrozen (see bfs.ts).
+            decodeFrozen: (b, start, end) => (frozen ??= compileDecoder(shape, true))(b, start, end),
+            clone: compileClone(shape),
+          };
     cache.set(shape, c);
   }
   return c;

@@ -330,8 +330,18 @@ export function decodeAt(b: Uint8Array, p: number, freeze: boolean): unknown {
       }
       const out: unknown[] = [];
       for (let i = 0; i < n; i++) {
-        out.push(decodeAt(b, p, freeze));
-        p = D.p;
+        // Small integers and booleans inline; anything else by a call.
+        const x = b[p];
+        if (x < 0x80) {
+          out.push(x);
+          p++;
+        } else if (x === TAG_FALSE || x === TAG_TRUE) {
+          out.push(x === TAG_TRUE);
+          p++;
+        } else {
+          out.push(decodeAt(b, p, freeze));
+          p = D.p;
+        }
       }
       D.p = p;
       return freeze ? Object.freeze(out) : out;
@@ -345,8 +355,19 @@ export function decodeAt(b: Uint8Array, p: number, freeze: boolean): unknown {
       const out: Record<string, unknown> = {};
       for (let i = 0; i < n; i++) {
         const k = readString(b, p);
-        const v = decodeAt(b, D.p, freeze);
         p = D.p;
+        const x = b[p];
+        let v: unknown;
+        if (x < 0x80) {
+          v = x;
+          p++;
+        } else if (x === TAG_FALSE || x === TAG_TRUE) {
+          v = x === TAG_TRUE;
+          p++;
+        } else {
+          v = decodeAt(b, p, freeze);
+          p = D.p;
+        }
         // A plain assignment to `__proto__` would set the prototype instead of a field.
         if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
         else out[k] = v;
