@@ -1,7 +1,12 @@
 /**
- * What the exhaustive explorers share: the store, the encoder, the counters, and `expand`, which
+ * What the exhaustive explorers share: the store, the codecs, the counters, and `expand`, which
  * generates the successors of one state, checks step and state properties, and files new states.
  * A finding stops the search and is kept as a path of action instances, rebuilt into a trace later.
+ *
+ * States travel as bytes (the canonical encoding, state/encode.ts) with the id of the codec
+ * template that wrote them (state/codec.ts): a parent is decoded by its template, each
+ * successor's draft is a template clone of it, and successors are encoded and fingerprinted
+ * by the parent's template (or a wider one when their shape changed).
  */
 import {
   isTerminal,
