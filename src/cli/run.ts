@@ -49,7 +49,6 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
       command === 'check'
         ? check(t.model, { ...explore, strategy: strategy as 'bfs' | 'dfs' | undefined, onProgress }, { source })
         : simulate(t.model, { ...explore, seed, walks, onProgress }, { source });
-    if (explore.invariants && result.violation) result.violation.trace.invariants = [...explore.invariants];
     let tracePath: string | undefined;
     if (result.violation) {
       found = true;

@@ -60,6 +60,10 @@ export function toViolation<S>(cm: CompiledModel<S>, init: S, path: number[], f:
   const tv: TraceViolation = { kind: f.kind, name: f.name, message: f.message };
   if (f.throwing !== undefined) tv.action = cm.instances[f.throwing].label;
   const trace = buildTrace(cm, init, path, tv, context);
+  // A run that checked only some invariants says which, so replay checks the same ones.
+  if (cm.stateInvariants.length + cm.stepInvariants.length < cm.model.invariants.length) {
+    trace.invariants = [...cm.stateInvariants, ...cm.stepInvariants].map((i) => i.name);
+  }
   const v: Violation = { kind: f.kind, name: f.name, message: f.message, trace };
   if (f.property) {
     if (f.property.statement) v.statement = f.property.statement;

@@ -5,6 +5,7 @@
  */
 import { compile, describeError, isTerminal, StepError, successor, violatedState, violatedStep, type CompiledModel } from '../model/compile.js';
 import type { Model, PlainValue } from '../model/types.js';
+import { Encoder, PlainDataError } from '../state/encode.js';
 import { sameValue } from './canonical.js';
 import { diff, type Change } from './diff.js';
 import type { Trace, ViolationKind } from './types.js';
@@ -168,16 +169,10 @@ function atEnd<S>(
     return done({ kind: 'error', name: inst.label, message: (e as Error).message });
   }
   try {
-    JSON.stringify(next, (_k, x) => {
-      if (x === undefined || (typeof x === 'number' && !Number.isFinite(x)) || typeof x === 'function' || typeof x === 'bigint') throw new Error('not plain data');
-      if (typeof x === 'object' && x !== null && !Array.isArray(x)) {
-        const p = Object.getPrototypeOf(x);
-        if (p !== Object.prototype && p !== null) throw new Error('not plain data');
-      }
-      return x;
-    });
-  } catch {
-    return done({ kind: 'error', name: inst.label, message: v.message });
+    new Encoder().encode(next);
+  } catch (e) {
+    if (e instanceof PlainDataError) return done({ kind: 'error', name: inst.label, message: v.message });
+    throw e;
   }
   return ctx.stale(last, `${v.action} no longer fails after ${at}`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { check, parseTrace, replay, type Trace } from '../../src/index.js';
+import { check, defineModel, invariant, parseTrace, replay, type Trace } from '../../src/index.js';
 import { philosophers } from '../../models/calibration/philosophers.js';
 import { counter, grid } from './small-models.js';
 
@@ -70,5 +70,21 @@ describe('trace documents are validated', () => {
     ['bad violation kind', () => ({ ...good(), violation: { kind: 'oops', name: 'x' } }), /violation kind "oops"/],
   ])('%s', (_name, make, message) => {
     expect(() => parseTrace(make(), 't.json')).toThrow(message);
+  });
+});
+
+describe('a run that checks only some invariants', () => {
+  // aBelow2 breaks after 2 steps, sumBelow4 after 4: checking only sumBelow4 passes a state that breaks aBelow2.
+  const twoInvariants = () => {
+    const g = grid(true);
+    return defineModel({ ...g, invariants: [invariant('aBelow2', (s: { a: number }) => s.a < 2), ...g.invariants] });
+  };
+
+  it('records them in the trace, and replay checks the same ones', () => {
+    const trace = roundTrip(check(twoInvariants(), { invariants: ['sumBelow4'] }).violation!.trace);
+    expect(trace.invariants).toEqual(['sumBelow4']);
+    expect(replay(twoInvariants(), trace).status).toBe('reproduced');
+    expect(replay(twoInvariants(), { ...trace, invariants: undefined })).toMatchObject({ status: 'stale' });
+    expect(check(twoInvariants()).violation!.trace.invariants).toBeUndefined();
   });
 });
