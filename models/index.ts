@@ -10,6 +10,9 @@ import { DEFAULT_CONFIG, HANDSHAKE_MUTANTS, validateConfig, validateMutant } fro
 import { handshake } from './xenbus/handshake.js';
 import { backendAccelstate, backendHwState } from './xenbus/backend.js';
 import { frontendAccelstate, frontendMsgState } from './xenbus/frontend.js';
+import { isolationInvariants } from '../invariants/isolation.js';
+import { DEFAULT_CONFIG as SYSTEM_DEFAULT, SYSTEM_MUTANTS, validateConfig as validateSystemConfig, validateMutant as validateSystemMutant } from './system/config.js';
+import { system, systemMachines } from './system/system.js';
 
 /** Bigger resources: more FIFO slots, pages, filters and flaps, one plugin reload. */
 const WIDE = { ...DEFAULT_CONFIG, fifoCapacity: 4, guestPages: 8, dom0Quota: 6, maxFilters: 2, linkFlaps: 2, reconnects: 1, viExhausted: true };
@@ -71,7 +74,60 @@ const philosophersEntry: ModelEntry = {
   },
 };
 
+/** The default host with guest1 adversarial for two steps, its VI allocation allowed to fail, both guests tearing down. */
+const SYSTEM_TWO_STEPS = { ...SYSTEM_DEFAULT, adversarial: true, adversaryBudget: 2, allocMayFail: true };
+
+const systemEntry: ModelEntry = {
+  name: 'system',
+  description:
+    'one host of the paper for the isolation claim: grant tables, the NIC (VIs, buffer table, filter table, DMA), sfc_netback VI/buffer/filter programming, the G1 teardown step by step, guest1 as the §3.0 adversary',
+  scenarios: [
+    {
+      name: 'default',
+      size: 'small',
+      description: 'two honest guests, two VIs, one buffer page each, two filter slots (one filter per guest, two flows to learn); both tear down',
+      config: { ...SYSTEM_DEFAULT },
+    },
+    {
+      name: 'crowded',
+      size: 'small',
+      description: 'as default, but one buffer-table entry and one filter slot for both guests: the second MAPBUF fails (ERROR ⇒ Closing) and the second filter is refused',
+      config: { ...SYSTEM_DEFAULT, bufferEntries: 1, filterSlots: 1 },
+    },
+    {
+      name: 'adversarial',
+      size: 'small',
+      description: 'guest1 may take one misbehaving step (any descriptor, any MAPBUF, grant games, Closed while mapped, any FASTPATH) and its VI allocation may fail; honest guest2 stays connected',
+      config: { ...SYSTEM_DEFAULT, teardown: 'guest1', adversarial: true, adversaryBudget: 1, allocMayFail: true },
+    },
+    {
+      name: 'vi-reuse',
+      size: 'small',
+      description: 'one VI: guest1 (one misbehaving step) holds it and tears down — crashed by dom0 if it keeps the VI mapped — then honest guest2 gets the same VI; two filters per guest',
+      config: { ...SYSTEM_DEFAULT, vis: 1, maxFilters: 2, teardown: 'guest1', adversarial: true, adversaryBudget: 1 },
+    },
+    {
+      name: 'two-steps',
+      size: 'medium',
+      description: 'as default, but guest1 may take two misbehaving steps and its VI allocation may fail (about 3 M states)',
+      config: { ...SYSTEM_TWO_STEPS },
+    },
+    {
+      name: 'wide',
+      size: 'large',
+      description: 'two buffer pages per guest, three buffer entries, up to two filters of three flows, a two-step adversary; for random walks and bounded runs',
+      config: { ...SYSTEM_TWO_STEPS, bufferPages: 2, dom0Quota: 2, bufferEntries: 3, maxFilters: 2, flows: 3 },
+    },
+  ],
+  mutants: SYSTEM_MUTANTS.map((m) => ({ ...m, breaks: [...m.breaks] })),
+  machines: systemMachines,
+  invariants: isolationInvariants.map((i): InvariantInfo => ({ name: i.name, ref: i.ref ?? '', statement: i.statement ?? '' })),
+  build(config: Config, mutant: string | null) {
+    return system(validateSystemConfig(config), { mutant: validateSystemMutant(mutant), invariants: isolationInvariants });
+  },
+};
+
 export const registry: Registry = {
-  models: [handshakeEntry, philosophersEntry],
-  defaults: ['handshake'],
+  models: [handshakeEntry, philosophersEntry, systemEntry],
+  defaults: ['handshake', 'system'],
 };
