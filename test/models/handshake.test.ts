@@ -154,8 +154,8 @@ describe('handshake: control state machines', () => {
 
 describe('registry', () => {
   it('runs the handshake by default and also offers the calibration model', () => {
-    expect(registry.defaults).toEqual(['handshake']);
-    expect(registry.models.map((m) => m.name)).toEqual(['handshake', 'philosophers']);
+    expect(registry.defaults).toEqual(['handshake', 'system']);
+    expect(registry.models.map((m) => m.name)).toEqual(['handshake', 'philosophers', 'system']);
     expect(entry.scenarios.map((s) => [s.name, s.size])).toEqual([
       ['default', 'small'], ['adversarial', 'small'], ['reconnect', 'small'], ['wide', 'medium'],
     ]);
