@@ -4,6 +4,7 @@
  * CLI reports as a usage error); every setting is plain data so `--set key=value` can override it.
  */
 import type { MutantInfo } from '../../src/index.js';
+import { bool, int, oneOf, validateMutantName, validateSettings, type Setting } from '../settings.js';
 
 export type Teardowns = 'none' | 'guest1' | 'guest2' | 'both';
 
@@ -23,16 +24,6 @@ export type SystemConfig = {
   adversaryBudget: number;
 };
 
-interface Setting {
-  doc: string;
-  /** Why `v` is wrong, or undefined when it is fine. */
-  check(v: unknown): string | undefined;
-}
-
-const int = (min: number, max: number) => (v: unknown) =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : `an integer from ${min} to ${max}`;
-const bool = (v: unknown) => (typeof v === 'boolean' ? undefined : 'true or false');
-
 /** Each setting, documented; the ranges keep the state space finite and small. */
 export const SETTINGS: Record<keyof SystemConfig, Setting> = {
   guests: { doc: 'accelerated guests on the host (guest1, guest2)', check: int(1, 2) },
@@ -46,7 +37,7 @@ export const SETTINGS: Record<keyof SystemConfig, Setting> = {
   flows: { doc: 'inbound flows (IP, port, protocol) per guest that dom0 may learn filters for', check: int(1, 3) },
   teardown: {
     doc: "which guests tear their accelerated connection down (plugin remove / suspend): 'none', 'guest1', 'guest2', 'both'",
-    check: (v) => (v === 'none' || v === 'guest1' || v === 'guest2' || v === 'both' ? undefined : "'none', 'guest1', 'guest2' or 'both'"),
+    check: oneOf('none', 'guest1', 'guest2', 'both'),
   },
   adversarial: { doc: 'guest1 may misbehave as protocol.md §3.0 allows (guest2 stays honest)', check: bool },
   adversaryBudget: { doc: 'how many misbehaving steps an adversarial guest1 may take', check: int(0, 3) },
@@ -69,15 +60,7 @@ export const DEFAULT_CONFIG: SystemConfig = {
 
 /** The full, checked configuration: missing keys take their default, unknown keys and bad values throw. */
 export function validateConfig(raw: Record<string, unknown>): SystemConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('config must be a record of settings');
-  for (const key of Object.keys(raw)) {
-    if (!(key in SETTINGS)) throw new Error(`unknown setting '${key}' (settings: ${Object.keys(SETTINGS).join(', ')})`);
-  }
-  const cfg = { ...DEFAULT_CONFIG, ...raw } as SystemConfig;
-  for (const [key, setting] of Object.entries(SETTINGS) as [keyof SystemConfig, Setting][]) {
-    const why = setting.check(cfg[key]);
-    if (why) throw new Error(`setting '${key}' must be ${why}, got ${JSON.stringify(cfg[key])}`);
-  }
+  const cfg = validateSettings(raw, DEFAULT_CONFIG, SETTINGS);
   if (cfg.teardown === 'guest2' && cfg.guests < 2) throw new Error("setting 'teardown' names guest2, but 'guests' is 1");
   return cfg;
 }
@@ -228,8 +211,5 @@ export const SYSTEM_MUTANTS: (MutantInfo & { name: SystemMutant })[] = [
 ];
 
 export function validateMutant(mutant: string | null): SystemMutant | null {
-  if (mutant === null) return null;
-  const known = SYSTEM_MUTANTS.find((m) => m.name === mutant);
-  if (!known) throw new Error(`unknown mutant '${mutant}' (mutants: ${SYSTEM_MUTANTS.map((m) => m.name).join(', ')})`);
-  return known.name;
+  return validateMutantName(mutant, SYSTEM_MUTANTS);
 }

@@ -5,6 +5,7 @@
  * can override it with a value of the same type.
  */
 import type { MutantInfo } from '../../src/index.js';
+import { bool, int, oneOf, validateMutantName, validateSettings, type Setting } from '../settings.js';
 import { isPowerOfTwo } from './channel.js';
 
 export type Teardown = 'guest' | 'dom0' | 'either' | 'none';
@@ -25,16 +26,6 @@ export type HandshakeConfig = {
   reportRemoveHang: boolean;
 };
 
-interface Setting {
-  doc: string;
-  /** Why `v` is wrong, or undefined when it is fine. */
-  check(v: unknown): string | undefined;
-}
-
-const int = (min: number, max: number) => (v: unknown) =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : `an integer from ${min} to ${max}`;
-const bool = (v: unknown) => (typeof v === 'boolean' ? undefined : 'true or false');
-
 /** Each setting, documented; the ranges keep the state space finite and small. */
 export const SETTINGS: Record<keyof HandshakeConfig, Setting> = {
   adversarial: { doc: 'the guest may misbehave (protocol.md §3.0): send any message id, write any accelstate', check: bool },
@@ -50,7 +41,7 @@ export const SETTINGS: Record<keyof HandshakeConfig, Setting> = {
   linkFlaps: { doc: 'how many times the physical port may go down or up (NETUPDOWN, §2(g) G4)', check: int(0, 4) },
   teardown: {
     doc: "who may tear the accelerated connection down: 'guest' (plugin remove / suspend), 'dom0' (vif removal, NIC unplug), 'either', 'none'",
-    check: (v) => (v === 'guest' || v === 'dom0' || v === 'either' || v === 'none' ? undefined : "'guest', 'dom0', 'either' or 'none'"),
+    check: oneOf('guest', 'dom0', 'either', 'none'),
   },
   reconnects: { doc: 'times sfc_netfront may be probed again after a guest-side removal (module reload, suspend cancel)', check: int(0, 2) },
   viExhausted: { doc: 'dom0 may find no free VI when the HELLO-REPLY arrives (accel_setup fails, backend goes Closing)', check: bool },
@@ -77,15 +68,7 @@ export const DEFAULT_CONFIG: HandshakeConfig = {
 
 /** The full, checked configuration: missing keys take their default, unknown keys and bad values throw. */
 export function validateConfig(raw: Record<string, unknown>): HandshakeConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('config must be a record of settings');
-  for (const key of Object.keys(raw)) {
-    if (!(key in SETTINGS)) throw new Error(`unknown setting '${key}' (settings: ${Object.keys(SETTINGS).join(', ')})`);
-  }
-  const cfg = { ...DEFAULT_CONFIG, ...raw } as HandshakeConfig;
-  for (const [key, setting] of Object.entries(SETTINGS) as [keyof HandshakeConfig, Setting][]) {
-    const why = setting.check(cfg[key]);
-    if (why) throw new Error(`setting '${key}' must be ${why}, got ${JSON.stringify(cfg[key])}`);
-  }
+  const cfg = validateSettings(raw, DEFAULT_CONFIG, SETTINGS);
   return cfg;
 }
 
@@ -155,8 +138,5 @@ export const HANDSHAKE_MUTANTS: (MutantInfo & { name: HandshakeMutant })[] = [
 ];
 
 export function validateMutant(mutant: string | null): HandshakeMutant | null {
-  if (mutant === null) return null;
-  const known = HANDSHAKE_MUTANTS.find((m) => m.name === mutant);
-  if (!known) throw new Error(`unknown mutant '${mutant}' (mutants: ${HANDSHAKE_MUTANTS.map((m) => m.name).join(', ')})`);
-  return known.name;
+  return validateMutantName(mutant, HANDSHAKE_MUTANTS);
 }
