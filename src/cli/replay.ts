@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { isModel } from '../model/define.js';
 import type { Model } from '../model/types.js';
 import type { Config, Registry } from '../registry.js';
-import { formatChange } from '../report/trace.js';
+import { violationTitle } from '../report/result.js';
+import { formatSteps } from '../report/trace.js';
 import { styleFor } from '../report/style.js';
 import { InputError, readTrace } from '../trace/file.js';
 import { replay, type ReplayResult } from '../trace/replay.js';
@@ -48,18 +49,10 @@ export async function replayCommand(args: Parsed, io: Io, registry: Registry): P
 }
 
 function formatReplay(r: ReplayResult, file: string, st: ReturnType<typeof styleFor>): string {
-  const lines = [`${st.bold('replay')} ${file} · model ${r.model}`, `  ${st.dim('0')}  ${st.dim('initial state')}`];
-  const width = String(Math.max(1, r.steps.length)).length;
-  for (const step of r.steps) {
-    const actor = step.actor ? st.magenta(` [${step.actor}]`) : '';
-    lines.push(`  ${st.dim(String(step.index).padStart(width))}  ${st.yellow(step.action)}${actor} ${st.green('✓')}`);
-    if (step.changes.length === 0) lines.push(`  ${' '.repeat(width + 4)}${st.dim('(no change)')}`);
-    for (const c of step.changes) lines.push(`  ${' '.repeat(width + 4)}${formatChange(c, st)}`);
-  }
+  const lines = [`${st.bold('replay')} ${file} · model ${r.model} · every step enabled and on its recorded state`, ...formatSteps(r.steps, st)];
   if (r.status === 'reproduced') {
     const v = r.violation;
-    const what = v.kind === 'invariant' ? `invariant ${st.bold(v.name)} violated` : v.kind === 'deadlock' ? 'deadlock' : `error in ${st.bold(v.name)}`;
-    lines.push(`${st.red('✘')} reproduced: ${st.red(what)} after ${r.steps.length} step${r.steps.length === 1 ? '' : 's'}`);
+    lines.push(`${st.red('✘')} reproduced: ${st.red(violationTitle(v, st))} after ${r.steps.length} step${r.steps.length === 1 ? '' : 's'}`);
     if (v.ref || v.statement) lines.push(`  ${st.dim([v.ref, v.statement].filter(Boolean).join(' · '))}`);
     lines.push(`  ${v.message}`);
   } else {

@@ -50,7 +50,7 @@ export function simulate<S>(model: Model<S>, options: SimulateOptions = {}, cont
     try {
       const len = encoder.encode(s);
       fingerprint(encoder.words, len);
-      if (!seen.has(fp.lo, fp.hi)) seen.add(fp.lo, fp.hi, -1, -1);
+      seen.add(fp.lo, fp.hi, -1, -1);
       return true;
     } catch (e) {
       if (!(e instanceof PlainDataError)) throw e;
@@ -63,8 +63,12 @@ export function simulate<S>(model: Model<S>, options: SimulateOptions = {}, cont
     finding = { kind: 'error', name: err.label, message: err.message, at, ...extra };
   };
 
-  const first = violatedState(cm, init);
-  if (first) finding = { kind: 'invariant', name: first.name, message: `invariant ${first.name} violated`, property: first, at: 0 };
+  try {
+    const first = violatedState(cm, init);
+    if (first) finding = { kind: 'invariant', name: first.name, message: `invariant ${first.name} violated`, property: first, at: 0 };
+  } catch (e) {
+    failWith(e, 0, {});
+  }
   remember(init, 0, undefined, 'init');
   for (walk = 0; walk < walks && !finding; walk++) {
     const r = rng(seed, walk);
@@ -72,19 +76,15 @@ export function simulate<S>(model: Model<S>, options: SimulateOptions = {}, cont
     path = [];
     for (let d = 0; d <= maxDepth && !finding; d++) {
       let count = 0;
-      try {
-        for (let j = 0; j < n; j++) {
-          const inst = cm.instances[j];
-          try {
-            if (inst.action.guard(s, inst.param) === true) enabledList[count++] = j;
-          } catch (e) {
-            throw new StepError('guard', inst.label, e);
-          }
+      for (let j = 0; j < n && !finding; j++) {
+        const inst = cm.instances[j];
+        try {
+          if (inst.action.guard(s, inst.param) === true) enabledList[count++] = j;
+        } catch (e) {
+          failWith(new StepError('guard', inst.label, e), path.length, { throwing: j });
         }
-      } catch (e) {
-        failWith(e, path.length, { throwing: cm.byLabel.get((e as StepError).label) });
-        break;
       }
+      if (finding) break;
       if (count === 0) {
         let terminal = true;
         try {

@@ -81,15 +81,6 @@ export function initial<S>(cm: CompiledModel<S>): S {
   }
 }
 
-export function enabled<S>(cm: CompiledModel<S>, s: S, j: number): boolean {
-  const inst = cm.instances[j];
-  try {
-    return inst.action.guard(s, inst.param) === true;
-  } catch (e) {
-    throw new StepError('guard', inst.label, e);
-  }
-}
-
 /** The state after instance `j` from `s`; `s` is not modified. */
 export function successor<S>(cm: CompiledModel<S>, s: S, j: number): S {
   const inst = cm.instances[j];

@@ -10,6 +10,11 @@ export interface RunLabel {
   mutant?: string | null;
 }
 
+/** "invariant X violated", "deadlock" or "error in X". */
+export function violationTitle(v: { kind: string; name: string }, style: ChalkInstance): string {
+  return v.kind === 'invariant' ? `invariant ${style.bold(v.name)} violated` : v.kind === 'deadlock' ? 'deadlock' : `error in ${style.bold(v.name)}`;
+}
+
 export function formatResult(r: CheckResult, label: RunLabel, style: ChalkInstance, opts: { tracePath?: string; replayHint?: string } = {}): string {
   const lines: string[] = [];
   const mutant = label.mutant ? style.magenta(` [mutant ${label.mutant}]`) : '';
@@ -30,8 +35,7 @@ export function formatResult(r: CheckResult, label: RunLabel, style: ChalkInstan
   } else {
     const v = r.violation!;
     const after = `after ${v.trace.steps.length} step${v.trace.steps.length === 1 ? '' : 's'}`;
-    const what = v.kind === 'invariant' ? `invariant ${style.bold(v.name)} violated` : v.kind === 'deadlock' ? 'deadlock' : `error in ${style.bold(v.name)}`;
-    lines.push(`${style.red('✘')} ${style.bold(label.title)}${mutant} ${r.strategy}: ${style.red(what)} ${after} · ${figures.join(' · ')}`);
+    lines.push(`${style.red('✘')} ${style.bold(label.title)}${mutant} ${r.strategy}: ${style.red(violationTitle(v, style))} ${after} · ${figures.join(' · ')}`);
     if (v.statement || v.ref) lines.push(`  ${style.dim([v.ref, v.statement].filter(Boolean).join(' · '))}`);
     lines.push(`  ${v.message}`);
     lines.push(...formatSteps(stepsOf(v.trace), style, '  '));

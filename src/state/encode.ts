@@ -381,3 +381,22 @@ export function decodeAt(b: Uint8Array, p: number, freeze: boolean): unknown {
 }
 
 const ONE_CHAR = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
+
+const left = new Encoder();
+const right = new Encoder();
+
+/** Are two values the same state, by the canonical encoding the checker itself uses? A value that is not plain data equals nothing. */
+export function sameState(a: unknown, b: unknown): boolean {
+  let n: number;
+  try {
+    n = left.encode(a);
+    if (right.encode(b) !== n) return false;
+  } catch (e) {
+    if (e instanceof PlainDataError) return false;
+    throw e;
+  }
+  const x = left.buf;
+  const y = right.buf;
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false;
+  return true;
+}

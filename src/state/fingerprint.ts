@@ -73,11 +73,6 @@ export function finish(a: number, b: number, byteLength: number): void {
   fp.hi = b;
 }
 
-/** The fingerprint as 16 hex digits, for reports and tests. */
-export function fingerprintHex(lo: number, hi: number): string {
-  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
-}
-
 /**
  * Probability that at least one pair of `n` distinct states shares a fingerprint, so that a
  * state was wrongly taken as seen (birthday bound n²/2⁶⁵), as TLC reports it.

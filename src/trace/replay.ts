@@ -5,8 +5,7 @@
  */
 import { compile, describeError, isTerminal, StepError, successor, violatedState, violatedStep, type CompiledModel } from '../model/compile.js';
 import type { Model, PlainValue } from '../model/types.js';
-import { Encoder, PlainDataError } from '../state/encode.js';
-import { sameValue } from './canonical.js';
+import { Encoder, PlainDataError, sameState } from '../state/encode.js';
 import { diff, type Change } from './diff.js';
 import type { Trace, ViolationKind } from './types.js';
 
@@ -48,7 +47,7 @@ export function replay<S>(model: Model<S>, trace: Trace): ReplayResult {
   let init: PlainValue = trace.init;
   const stale = (step: number, reason: string): ReplayResult => ({ status: 'stale', model: model.name, init, steps, step, reason });
   if (trace.model !== model.name) return stale(0, `the trace is for model '${trace.model}', not '${model.name}'`);
-  if (!sameValue(trace.config, model.config)) return stale(0, `the trace was recorded with another configuration${firstDifference(trace.config, model.config)}`);
+  if (!sameState(trace.config, model.config)) return stale(0, `the trace was recorded with another configuration${firstDifference(trace.config, model.config)}`);
   let cm: CompiledModel<S>;
   try {
     cm = compile(model, trace.invariants);
@@ -62,7 +61,7 @@ export function replay<S>(model: Model<S>, trace: Trace): ReplayResult {
     return stale(0, `init threw: ${describeError(e)}`);
   }
   init = s as PlainValue;
-  if (!sameValue(s, trace.init)) return stale(0, `the initial state differs${firstDifference(trace.init, s as PlainValue)}`);
+  if (!sameState(s, trace.init)) return stale(0, `the initial state differs${firstDifference(trace.init, s as PlainValue)}`);
 
   const last = trace.steps.length;
   for (let k = 1; k <= last; k++) {
@@ -77,7 +76,7 @@ export function replay<S>(model: Model<S>, trace: Trace): ReplayResult {
     } catch (e) {
       return stale(k, `step ${k}: ${recorded.action} threw: ${describeError(e instanceof StepError ? e.cause : e)}`);
     }
-    if (!sameValue(next, recorded.state)) {
+    if (!sameState(next, recorded.state)) {
       return stale(k, `step ${k}: ${recorded.action} lands on a different state${firstDifference(recorded.state, next as PlainValue)}`);
     }
     const step: ReplayStep = { index: k, action: recorded.action, state: next as PlainValue, changes: diff(s as PlainValue, next as PlainValue) };
