@@ -16,14 +16,19 @@
  */
 import { invariant, stepInvariant, type Invariant } from '../src/index.js';
 import type { Mapping } from '../models/system/grants.js';
+import type { Vi } from '../models/system/nic.js';
 import type { SystemState } from '../models/system/state.js';
 
 type S = SystemState;
 
-const allocated = (s: S, v: number): boolean => v >= 0 && v < s.nic.vis.length && s.nic.vis[v].state !== 'free';
+/** VIs per NIC; VI ids are global: host h's k-th VI is h·perNic + k (models/system/nic.ts). */
+const perNic = (s: S): number => s.nics[0].vis.length;
+const viCount = (s: S): number => s.nics.length * perNic(s);
+const viOf = (s: S, v: number): Vi => s.nics[Math.floor(v / perNic(s))].vis[v % perNic(s)];
+const allocated = (s: S, v: number): boolean => v >= 0 && v < viCount(s) && viOf(s, v).state !== 'free';
 const crashed = (s: S, dom: number): boolean => dom >= 1 && s.guests[dom - 1]?.crashed === true;
 /** The hardware page of VI v is frame v (models/system/grants.ts layout). */
-const viOfFrame = (s: S, frame: number): number => (frame < s.nic.vis.length ? frame : -1);
+const viOfFrame = (s: S, frame: number): number => (frame < viCount(s) ? frame : -1);
 /** dom0 holds a device mapping of `frame` through a grant by `dom`. */
 const deviceMappedFrom = (s: S, frame: number, dom: number): boolean =>
   s.maps.some((m) => m.by === 0 && m.device && m.frame === frame && m.granter === dom && m.ref >= 0);
@@ -52,11 +57,11 @@ const explainWith = (check: (s: S, out: Report) => boolean) => (s: S): string =>
 
 function dmaConfined(s: S, out: Report): boolean {
   let ok = true;
-  const vis = s.nic.vis;
-  for (let v = 0; v < vis.length; v++) {
-    const vi = vis[v];
+  for (let v = 0; v < viCount(s); v++) {
+    const vi = viOf(s, v);
     const dma = vi.dma;
     if (dma === null) continue;
+    const h = Math.floor(v / perNic(s));
     const at = `VI ${v} DMA on buffer ${dma.buf} → frame ${dma.frame}`;
     if (vi.state !== 'free' && vi.dom !== dma.by) {
       ok = fail(out, () => `${at}: the descriptor was written by dom${dma.by}, the VI belongs to dom${vi.dom}`);
@@ -71,13 +76,18 @@ function dmaConfined(s: S, out: Report): boolean {
       ok = fail(out, () => `${at}: dom0 holds no device mapping of it granted by dom${dma.by}`);
       if (!out) return false;
     }
+    const g = s.guests[dma.by - 1];
+    if (g !== undefined && (g.host !== h || g.migration === 'suspended')) {
+      ok = fail(out, () => `${at}: dom${dma.by} ${g.migration === 'suspended' ? 'is suspended for migration' : `lives on host${g.host + 1}`}, not on this NIC's host${h + 1}`);
+      if (!out) return false;
+    }
   }
   return ok;
 }
 
 export const dmaConfinement = invariant<S>('S1.dma-confinement', (s) => dmaConfined(s, undefined), {
   ref: 'S1',
-  statement: "every DMA the NIC performs for a guest's VI touches only a page that guest owns, wrote the descriptor for, and granted to dom0, which holds its device mapping",
+  statement: "every DMA the NIC performs for a guest's VI touches only a page that guest owns, wrote the descriptor for, and granted to dom0, which holds its device mapping — on the host the guest runs on",
   explain: explainWith(dmaConfined),
 });
 
@@ -85,12 +95,15 @@ export const dmaConfinement = invariant<S>('S1.dma-confinement', (s) => dmaConfi
 
 function noStale(s: S, out: Report): boolean {
   let ok = true;
-  const bt = s.nic.bt;
-  for (let b = 0; b < bt.length; b++) {
-    const e = bt[b];
-    if (e === null || s.maps.some((m) => m.by === 0 && m.device && m.frame === e.frame)) continue;
-    ok = fail(out, () => `buffer ${b} → frame ${e.frame} (owner id ${e.owner}), but dom0 no longer maps that frame`);
-    if (!out) return false;
+  for (let h = 0; h < s.nics.length; h++) {
+    const bt = s.nics[h].bt;
+    for (let b = 0; b < bt.length; b++) {
+      const e = bt[b];
+      if (e === null || s.maps.some((m) => m.by === 0 && m.device && m.frame === e.frame)) continue;
+      const nic = s.nics.length > 1 ? `host${h + 1} ` : '';
+      ok = fail(out, () => `${nic}buffer ${b} → frame ${e.frame} (owner id ${e.owner}), but dom0 no longer maps that frame`);
+      if (!out) return false;
+    }
   }
   return ok;
 }
@@ -174,8 +187,14 @@ export const mapOnlyByNamedDomain = stepInvariant<S>('S4.map-only-by-named-domai
 // --- S5 ------------------------------------------------------------------------------------------
 
 function ownersSound(s: S, out: Report): boolean {
+  for (let h = 0; h < s.nics.length; h++) if (!nicOwnersSound(s, h, out) && !out) return false;
+  return out === undefined || out.length === 0;
+}
+
+/** S5 on host h's NIC (owner ids are per NIC; `v` here is the VI's index on it). */
+function nicOwnersSound(s: S, h: number, out: Report): boolean {
   let ok = true;
-  const vis = s.nic.vis;
+  const vis = s.nics[h].vis;
   for (let v = 0; v < vis.length; v++) {
     const vi = vis[v];
     if (vi.state === 'free') continue;
@@ -189,7 +208,7 @@ function ownersSound(s: S, out: Report): boolean {
       if (!out) return false;
     }
   }
-  const bt = s.nic.bt;
+  const bt = s.nics[h].bt;
   for (let b = 0; b < bt.length; b++) {
     const e = bt[b];
     if (e === null) continue;
@@ -229,14 +248,14 @@ function hardwarePagesSound(s: S, out: Report): boolean {
     const v = viOfFrame(s, g.frame);
     if (v < 0 || crashed(s, g.to)) continue; // a crashed guest's leaked grant is harmless
     if (!allocated(s, v)) ok = fail(out, () => `dom0 grant ${ref} of freed VI ${v}'s page to dom${g.to} is still live`);
-    else if (s.nic.vis[v].dom !== g.to) ok = fail(out, () => `dom0 grant ${ref} gives VI ${v}'s page (dom${s.nic.vis[v].dom}) to dom${g.to}`);
+    else if (viOf(s, v).dom !== g.to) ok = fail(out, () => `dom0 grant ${ref} gives VI ${v}'s page (dom${viOf(s, v).dom}) to dom${g.to}`);
     if (!ok && !out) return false;
   }
   for (const m of s.maps) {
     const v = viOfFrame(s, m.frame);
     if (v < 0 || m.by === 0 || crashed(s, m.by)) continue;
     if (!allocated(s, v)) ok = fail(out, () => `runnable dom${m.by} still maps freed VI ${v}'s page`);
-    else if (s.nic.vis[v].dom !== m.by) ok = fail(out, () => `runnable dom${m.by} maps VI ${v}'s page, which belongs to dom${s.nic.vis[v].dom}`);
+    else if (viOf(s, v).dom !== m.by) ok = fail(out, () => `runnable dom${m.by} maps VI ${v}'s page, which belongs to dom${viOf(s, v).dom}`);
     if (!ok && !out) return false;
   }
   return ok;
@@ -252,10 +271,13 @@ export const hardwarePages = invariant<S>('S6.hardware-pages', (s) => hardwarePa
 
 function filtersLive(s: S, out: Report): boolean {
   let ok = true;
-  for (const f of s.nic.filters) {
-    if (!allocated(s, f.vi)) ok = fail(out, () => `flow ${f.flow} of dom${f.dom} steers to ${f.vi < 0 ? 'no VI' : `freed VI ${f.vi}`}`);
-    else if (s.nic.vis[f.vi].dom !== f.dom) ok = fail(out, () => `flow ${f.flow} of dom${f.dom} steers to VI ${f.vi} of dom${s.nic.vis[f.vi].dom}`);
-    if (!ok && !out) return false;
+  for (let h = 0; h < s.nics.length; h++) {
+    for (const f of s.nics[h].filters) {
+      if (!allocated(s, f.vi)) ok = fail(out, () => `flow ${f.flow} of dom${f.dom} steers to ${f.vi < 0 ? 'no VI' : `freed VI ${f.vi}`}`);
+      else if (viOf(s, f.vi).dom !== f.dom) ok = fail(out, () => `flow ${f.flow} of dom${f.dom} steers to VI ${f.vi} of dom${viOf(s, f.vi).dom}`);
+      else if (Math.floor(f.vi / perNic(s)) !== h) ok = fail(out, () => `host${h + 1}'s NIC steers flow ${f.flow} to VI ${f.vi} of another NIC`);
+      if (!ok && !out) return false;
+    }
   }
   return ok;
 }
@@ -268,17 +290,18 @@ export const filtersOnLiveVis = invariant<S>('S7.filters-on-live-vis', (s) => fi
 
 function filtersAccounted(s: S, out: Report): boolean {
   let ok = true;
-  const filters = s.nic.filters;
-  for (let k = 1; k < filters.length; k++) {
-    // sorted by flow first, so two filters of one flow are neighbours
-    if (filters[k].flow !== filters[k - 1].flow) continue;
-    ok = fail(out, () => `flow ${filters[k].flow} has more than one hardware filter`);
-    if (!out) return false;
+  for (const { filters } of s.nics) {
+    for (let k = 1; k < filters.length; k++) {
+      // sorted by flow, then VI: two filters of one flow for one guest are neighbours
+      if (filters[k].flow !== filters[k - 1].flow || filters[k].dom !== filters[k - 1].dom) continue;
+      ok = fail(out, () => `flow ${filters[k].flow} has more than one hardware filter for dom${filters[k].dom}`);
+      if (!out) return false;
+    }
   }
   for (let i = 0; i < s.backends.length; i++) {
     const be = s.backends[i];
     const mine: number[] = [];
-    for (const f of filters) if (f.dom === i + 1) mine.push(f.flow);
+    for (const { filters } of s.nics) for (const f of filters) if (f.dom === i + 1) mine.push(f.flow);
     if (mine.length > be.filterLimit) ok = fail(out, () => `dom${i + 1} holds ${mine.length} filters, its limit is ${be.filterLimit}`);
     if (mine.length !== be.filters.length || mine.some((f, k) => f !== be.filters[k])) {
       ok = fail(out, () => `dom0's table for dom${i + 1} says [${be.filters}], the NIC has [${mine}]`);
@@ -290,7 +313,7 @@ function filtersAccounted(s: S, out: Report): boolean {
 
 export const filterAccounting = invariant<S>('S7.filter-accounting', (s) => filtersAccounted(s, undefined), {
   ref: 'S7',
-  statement: "each flow has at most one hardware filter, each guest at most max_filters, and dom0's per-guest filter table matches the NIC",
+  statement: "a guest has at most one hardware filter per flow and at most max_filters in all, and dom0's per-guest filter table matches the NIC",
   explain: explainWith(filtersAccounted),
 });
 
@@ -298,9 +321,8 @@ export const filterAccounting = invariant<S>('S7.filter-accounting', (s) => filt
 
 function freedQuiet(s: S, out: Report): boolean {
   let ok = true;
-  const vis = s.nic.vis;
-  for (let v = 0; v < vis.length; v++) {
-    const vi = vis[v];
+  for (let v = 0; v < viCount(s); v++) {
+    const vi = viOf(s, v);
     if (vi.state !== 'free' || (!vi.callback && vi.dma === null && vi.rx === null && vi.tx === null)) continue;
     ok = fail(out, () => {
       const left = [

@@ -11,6 +11,8 @@ import { handshake } from './xenbus/handshake.js';
 import { backendAccelstate, backendHwState } from './xenbus/backend.js';
 import { frontendAccelstate, frontendMsgState } from './xenbus/frontend.js';
 import { isolationInvariants } from '../invariants/isolation.js';
+import { deliveryInvariants } from '../invariants/delivery.js';
+import { resourceInvariants } from '../invariants/resources.js';
 import { DEFAULT_CONFIG as SYSTEM_DEFAULT, SYSTEM_MUTANTS, validateConfig as validateSystemConfig, validateMutant as validateSystemMutant } from './system/config.js';
 import { system, systemMachines } from './system/system.js';
 
@@ -74,8 +76,22 @@ const philosophersEntry: ModelEntry = {
   },
 };
 
+/** The isolation scenarios: one host, descriptor-level DMA, the teardown and filter learning as the code orders them. */
+const ISOLATION = { ...SYSTEM_DEFAULT, teardown: 'as-built', learning: 'after-sethw' };
 /** The default host with guest1 adversarial for two steps, its VI allocation allowed to fail, both guests tearing down. */
-const SYSTEM_TWO_STEPS = { ...SYSTEM_DEFAULT, adversarial: true, adversaryBudget: 2, allocMayFail: true };
+const SYSTEM_TWO_STEPS = { ...ISOLATION, adversarial: true, adversaryBudget: 2, allocMayFail: true };
+/**
+ * The delivery scenarios: whole packets instead of descriptors, one VI, buffer page, filter and
+ * flow per guest, guest1 migrating once from host1 to host2, the draining teardown.
+ */
+const MIGRATE = {
+  ...SYSTEM_DEFAULT, guests: 1, vis: 1, bufferEntries: 1, filterSlots: 1, flows: 1, removes: 'none', dma: false,
+  hosts: 2, migrations: 1, traffic: 'remote>guest1,remote>guest1,guest1>remote',
+};
+/** Two guests on one host, no migration, guest1 adversarial through its traffic only. */
+const ATTACK = { ...SYSTEM_DEFAULT, vis: 2, flows: 1, removes: 'none', dma: false, adversarial: true };
+/** Every property of the system model: isolation, then S9, S11–S13, S14. */
+const systemInvariants = [...isolationInvariants, ...resourceInvariants.slice(0, 1), ...deliveryInvariants, ...resourceInvariants.slice(1)];
 
 const systemEntry: ModelEntry = {
   name: 'system',
@@ -86,25 +102,55 @@ const systemEntry: ModelEntry = {
       name: 'default',
       size: 'small',
       description: 'two honest guests, two VIs, one buffer page each, two filter slots (one filter per guest, two flows to learn); both tear down',
-      config: { ...SYSTEM_DEFAULT },
+      config: { ...ISOLATION },
     },
     {
       name: 'crowded',
       size: 'small',
       description: 'as default, but one buffer-table entry and one filter slot for both guests: the second MAPBUF fails (ERROR ⇒ Closing) and the second filter is refused',
-      config: { ...SYSTEM_DEFAULT, bufferEntries: 1, filterSlots: 1 },
+      config: { ...ISOLATION, bufferEntries: 1, filterSlots: 1 },
     },
     {
       name: 'adversarial',
       size: 'small',
       description: 'guest1 may take one misbehaving step (any descriptor, any MAPBUF, grant games, Closed while mapped, any FASTPATH) and its VI allocation may fail; honest guest2 stays connected',
-      config: { ...SYSTEM_DEFAULT, teardown: 'guest1', adversarial: true, adversaryBudget: 1, allocMayFail: true },
+      config: { ...ISOLATION, removes: 'guest1', adversarial: true, adversaryBudget: 1, allocMayFail: true },
     },
     {
       name: 'vi-reuse',
       size: 'small',
       description: 'one VI: guest1 (one misbehaving step) holds it and tears down — crashed by dom0 if it keeps the VI mapped — then honest guest2 gets the same VI; two filters per guest',
-      config: { ...SYSTEM_DEFAULT, vis: 1, maxFilters: 2, teardown: 'guest1', adversarial: true, adversaryBudget: 1 },
+      config: { ...ISOLATION, vis: 1, maxFilters: 2, removes: 'guest1', adversarial: true, adversaryBudget: 1 },
+    },
+    {
+      name: 'migrate',
+      size: 'small',
+      description: 'guest1 receives two packets from a remote host and sends one while it migrates from host1 to host2 (both accelerated) with the draining teardown; --set teardown=as-built shows the loss',
+      config: { ...MIGRATE },
+    },
+    {
+      name: 'migrate-plain',
+      size: 'small',
+      description: 'as migrate, but host2 has no accelerated NIC: guest1 falls back to the slow path there (G2 4b)',
+      config: { ...MIGRATE, secondHost: 'plain' },
+    },
+    {
+      name: 'local-traffic',
+      size: 'small',
+      description: 'guest2 on host2 holds its only VI and sends to guest1, which migrates there and finds no free VI (slow path); the LOCALMAC keeps guest2 off the fast path',
+      config: { ...MIGRATE, guests: 2, guest2Host: 2, traffic: 'guest2>guest1,guest2>guest1' },
+    },
+    {
+      name: 'hijack',
+      size: 'small',
+      description: "guest1's accomplice sends to guest1 on guest2's flow, then guest2 gets traffic; MAC-matching filters keep it guest2's (--set macFilters=false: the Falcon finding)",
+      config: { ...ATTACK, macFilters: true, traffic: 'hijack,remote>guest2,remote>guest2' },
+    },
+    {
+      name: 'spoof',
+      size: 'small',
+      description: "guest1 sends a frame with guest2's source MAC on its fast path; TX filtering drops it (--set txFilters=false: the Falcon finding)",
+      config: { ...ATTACK, txFilters: true, traffic: 'spoof' },
     },
     {
       name: 'two-steps',
@@ -121,9 +167,9 @@ const systemEntry: ModelEntry = {
   ],
   mutants: SYSTEM_MUTANTS.map((m) => ({ ...m, breaks: [...m.breaks] })),
   machines: systemMachines,
-  invariants: isolationInvariants.map((i): InvariantInfo => ({ name: i.name, ref: i.ref ?? '', statement: i.statement ?? '' })),
+  invariants: systemInvariants.map((i): InvariantInfo => ({ name: i.name, ref: i.ref ?? '', statement: i.statement ?? '' })),
   build(config: Config, mutant: string | null) {
-    return system(validateSystemConfig(config), { mutant: validateSystemMutant(mutant), invariants: isolationInvariants });
+    return system(validateSystemConfig(config), { mutant: validateSystemMutant(mutant), invariants: systemInvariants });
   },
 };
 

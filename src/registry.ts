@@ -28,6 +28,8 @@ export interface MutantInfo {
   breaks: string[];
   /** The scenario that exposes it, used when `--mutant` is given without `--scenario` (default: the model's default scenario). */
   scenario?: string;
+  /** Settings it needs on top of the scenario (e.g. a teardown order), applied before the user's `--set`. */
+  set?: Config;
 }
 
 export interface InvariantInfo {

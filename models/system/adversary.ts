@@ -31,7 +31,7 @@ import type { SystemConfig, SystemMutant } from './config.js';
 import { moveFrontend } from './connect.js';
 import { fastpathRemove } from './filters.js';
 import { bufFrame, endAccess, grantAccess, type Layout } from './grants.js';
-import { mapsViPage, QUEUES, type Queue } from './nic.js';
+import { mapsViPage, QUEUES, viAt, type Queue } from './nic.js';
 import { runnable, type SystemState } from './state.js';
 
 /** The adversary is guest1 (index 0, domain 1). */
@@ -51,7 +51,7 @@ export function adversaryActions(cfg: SystemConfig, l: Layout, mutant: SystemMut
   if (!cfg.adversarial || cfg.adversaryBudget === 0) return [];
   const actor = { actor: 'guest1 (adversary)' };
   const posts: [number, Queue, number][] = [];
-  for (let v = 0; v < l.vis; v++) for (const q of QUEUES) for (let b = 0; b < cfg.bufferEntries; b++) posts.push([v, q, b]);
+  for (let v = 0; v < l.hosts * l.vis; v++) for (const q of QUEUES) for (let b = 0; b < cfg.bufferEntries; b++) posts.push([v, q, b]);
   const forged: ForgedMapbuf[] = [];
   for (let k = 1; k <= l.pages; k++) forged.push(['own', k]);
   if (l.guests > 1) for (let r = 0; r <= l.pages; r++) forged.push(['foreign', r]);
@@ -66,7 +66,7 @@ export function adversaryActions(cfg: SystemConfig, l: Layout, mutant: SystemMut
       posts,
       (s, [v]) => may(s) && mapsViPage(s, DOM, v),
       (s, [v, q, b]) => {
-        s.nic.vis[v][q] = { buf: b, by: DOM };
+        viAt(s, v)[q] = { buf: b, by: DOM };
         misbehave(s);
       },
       actor,

@@ -21,7 +21,7 @@
  *   field and a correct dom0 ignores it (it maps from the vif's otherend id); only the M-10
  *   mutant `mapbuf-trusts-domain` honours it. `mapbuf-frame-number` reads n as a machine frame.
  * - Buffer-table writes are atomic under the table lock. Only the H-11 mutant splits the clear
- *   into "write the shared update register" and "commit", with the register (`nic.btReg`)
+ *   into "write the shared update register" and "commit", with the register (`btReg` of the NIC)
  *   keeping its last value, as hardware registers do; MAPBUF's write-and-commit still holds
  *   the lock the unlocked clear ignores.
  */
@@ -29,7 +29,7 @@ import { action, type Action } from '../../src/index.js';
 import type { SystemConfig, SystemMutant } from './config.js';
 import { frontendClosing } from './connect.js';
 import { bufFrame, grantAccess, mapFrame, mapGrant, unmap, type Layout } from './grants.js';
-import { flushVi, freeBtEntry } from './nic.js';
+import { flushVi, freeBtEntry, viAt } from './nic.js';
 import { domOf, runnable, type SystemState } from './state.js';
 
 export type Mapbuf = { dom: number; n: number };
@@ -47,9 +47,10 @@ export function handlesMessages(s: SystemState, i: number): boolean {
 export const mappedPages = (s: SystemState, i: number): number => s.backends[i].bufs.filter((b) => b.mapped).length;
 
 /** Write one buffer-table entry (with the lock: one atomic write-and-commit). */
-function programEntry(s: SystemState, b: number, frame: number, owner: number, mutant: SystemMutant | null): void {
-  if (mutant === 'unlocked-bt-clear') s.nic.btReg = { entry: b, frame, owner };
-  s.nic.bt[b] = { frame, owner };
+function programEntry(s: SystemState, h: number, b: number, frame: number, owner: number, mutant: SystemMutant | null): void {
+  const nic = s.nics[h];
+  if (mutant === 'unlocked-bt-clear') nic.btReg = { entry: b, frame, owner };
+  nic.bt[b] = { frame, owner };
 }
 
 /** sfc_netback's MAPBUF handler for guest i (§2(a) D row 4). */
@@ -71,19 +72,19 @@ export function handleMapbuf(s: SystemState, i: number, msg: Mapbuf, l: Layout, 
     frame = mapGrant(s, 0, granter, ref, true);
     if (frame < 0) return { reply: 'error' }; // Xen refused the map
   }
-  const b = freeBtEntry(s);
+  const b = freeBtEntry(s, be.host);
   if (b < 0) {
     unmap(s, { by: 0, granter, ref, frame, device: true });
     return { reply: 'error' };
   }
-  const owner = be.vi >= 0 ? s.nic.vis[be.vi].owner : 0;
-  programEntry(s, b, frame, owner, mutant);
+  const owner = be.vi >= 0 ? viAt(s, be.vi).owner : 0;
+  programEntry(s, be.host, b, frame, owner, mutant);
   // Kept sorted (by buffer id, which is unique while the entry lives), so one set has one form.
   be.bufs = [...be.bufs, { ref, granter, frame, bt: b, mapped: true }].sort((x, y) => x.bt - y.bt || x.frame - y.frame);
   return { reply: 'ok', buf: b };
 }
 
-export function bufferActions(l: Layout, mutant: SystemMutant | null): Action<SystemState>[] {
+export function bufferActions(cfg: SystemConfig, l: Layout, mutant: SystemMutant | null): Action<SystemState>[] {
   const guests = Array.from({ length: l.guests }, (_, i) => i);
   return [
     // vnic_send_buffer_requests + dom0's handling + the reply, for the next buffer page.
@@ -100,8 +101,12 @@ export function bufferActions(l: Layout, mutant: SystemMutant | null): Action<Sy
         fe.sent = k;
         if (!grantAccess(s, domOf(i), k, 0, bufFrame(l, i, k))) return frontendClosing(s, i);
         const r = handleMapbuf(s, i, { dom: domOf(i), n: k }, l, mutant);
-        if (r.reply === 'ok') fe.bufs = [...fe.bufs, r.buf].sort((a, b) => a - b);
-        else if (r.reply === 'error') frontendClosing(s, i); // MAPBUF|ERROR ⇒ -EIO ⇒ Closing
+        if (r.reply === 'ok') {
+          fe.bufs = [...fe.bufs, r.buf].sort((a, b) => a - b);
+          // With learning 'after-buffers', the forwarding context comes with the last buffer page.
+          const be = s.backends[i];
+          if (cfg.learning === 'after-buffers' && be.vi >= 0 && mappedPages(s, i) === be.maxPages) be.fwdCtx = true;
+        } else if (r.reply === 'error') frontendClosing(s, i); // MAPBUF|ERROR ⇒ -EIO ⇒ Closing
       },
       { actor: (i) => `guest${i + 1}` },
     ),
@@ -113,14 +118,15 @@ export function bufferActions(l: Layout, mutant: SystemMutant | null): Action<Sy
 /** efx_vi_reset: flush the VI's DMA queues and wait for the flush to complete. */
 export function flushBuffers(s: SystemState, i: number): void {
   const v = s.backends[i].vi;
-  if (v >= 0 && s.nic.vis[v].state === 'live') flushVi(s, v);
+  if (v >= 0 && viAt(s, v).state === 'live') flushVi(s, v);
 }
 
 /** Clear every buffer-table entry of guest i (under the table lock). */
 export function clearBufferTable(s: SystemState, i: number): void {
+  const nic = s.nics[s.backends[i].host];
   for (const buf of s.backends[i].bufs) {
     if (buf.bt < 0) continue;
-    s.nic.bt[buf.bt] = null;
+    nic.bt[buf.bt] = null;
     buf.bt = -1;
   }
   dropReleased(s, i);
@@ -130,14 +136,15 @@ export function clearBufferTable(s: SystemState, i: number): void {
 export function writeClearRegister(s: SystemState, i: number): boolean {
   const buf = s.backends[i].bufs.find((b) => b.bt >= 0);
   if (buf === undefined) return false;
-  s.nic.btReg = { entry: buf.bt, frame: -1, owner: 0 };
+  s.nics[s.backends[i].host].btReg = { entry: buf.bt, frame: -1, owner: 0 };
   return true;
 }
 
 /** H-11, second half: commit whatever the register holds now; the driver counts its entry as cleared. */
 export function commitClearRegister(s: SystemState, i: number): void {
-  const reg = s.nic.btReg!;
-  s.nic.bt[reg.entry] = reg.frame < 0 ? null : { frame: reg.frame, owner: reg.owner };
+  const nic = s.nics[s.backends[i].host];
+  const reg = nic.btReg!;
+  nic.bt[reg.entry] = reg.frame < 0 ? null : { frame: reg.frame, owner: reg.owner };
   const buf = s.backends[i].bufs.find((b) => b.bt >= 0)!;
   buf.bt = -1;
   dropReleased(s, i);

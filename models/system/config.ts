@@ -5,8 +5,10 @@
  */
 import type { MutantInfo } from '../../src/index.js';
 import { bool, int, oneOf, validateMutantName, validateSettings, type Setting } from '../settings.js';
+import { packetSpecs, parseTraffic, TRAFFIC_KINDS } from './packets.js';
 
-export type Teardowns = 'none' | 'guest1' | 'guest2' | 'both';
+export type Removes = 'none' | 'guest1' | 'guest2' | 'both';
+export type TeardownOrder = 'as-built' | 'drain';
 
 /** A type alias (not an interface) so it is assignable to the registry's `Config`. */
 export type SystemConfig = {
@@ -19,9 +21,19 @@ export type SystemConfig = {
   filterSlots: number;
   maxFilters: number;
   flows: number;
-  teardown: Teardowns;
+  removes: Removes;
+  teardown: TeardownOrder;
+  learning: 'after-sethw' | 'after-buffers';
   adversarial: boolean;
   adversaryBudget: number;
+  dma: boolean;
+  hosts: number;
+  secondHost: 'accel' | 'plain';
+  guest2Host: number;
+  migrations: number;
+  traffic: string;
+  macFilters: boolean;
+  txFilters: boolean;
 };
 
 /** Each setting, documented; the ranges keep the state space finite and small. */
@@ -35,12 +47,31 @@ export const SETTINGS: Record<keyof SystemConfig, Setting> = {
   filterSlots: { doc: 'entries of the NIC-wide RX filter table', check: int(1, 4) },
   maxFilters: { doc: 'filters dom0 may hold per guest before evicting one (limits/max-filters, 8 in the code)', check: int(1, 2) },
   flows: { doc: 'inbound flows (IP, port, protocol) per guest that dom0 may learn filters for', check: int(1, 3) },
-  teardown: {
-    doc: "which guests tear their accelerated connection down (plugin remove / suspend): 'none', 'guest1', 'guest2', 'both'",
+  removes: {
+    doc: "which guests tear their accelerated connection down without migrating (plugin remove): 'none', 'guest1', 'guest2', 'both'",
     check: oneOf('none', 'guest1', 'guest2', 'both'),
+  },
+  teardown: {
+    doc: "'as-built': G1 as the code orders it (fast path stopped, VI flushed, filters removed after); 'drain': stop fast-path TX, remove filters, drain the VI's queues, then flush and free",
+    check: oneOf('as-built', 'drain'),
+  },
+  learning: {
+    doc: "when dom0 sets the forwarding context and starts learning filters: 'after-sethw' (the code: packets a filter then steers to a VI whose guest has not posted its RX buffers yet are dropped) or 'after-buffers' (once every buffer page is mapped)",
+    check: oneOf('after-sethw', 'after-buffers'),
   },
   adversarial: { doc: 'guest1 may misbehave as protocol.md §3.0 allows (guest2 stays honest)', check: bool },
   adversaryBudget: { doc: 'how many misbehaving steps an adversarial guest1 may take', check: int(0, 3) },
+  dma: { doc: 'model descriptor-level DMA (guests post descriptors, the NIC checks ownership and transfers); the delivery scenarios move whole packets instead', check: bool },
+  hosts: { doc: 'hosts, each with dom0 and one NIC (host1, host2)', check: int(1, 2) },
+  secondHost: { doc: "host2's NIC: 'accel' (Solarflare, sfc_netback loaded) or 'plain' (no accelerator: its guests use the slow path only, G2 4b)", check: oneOf('accel', 'plain') },
+  guest2Host: { doc: 'the host guest2 runs on (1 or 2)', check: int(1, 2) },
+  migrations: { doc: 'times guest1 migrates to the other host (suspend = accel teardown to completion, move, resume, G2)', check: int(0, 1) },
+  traffic: {
+    doc: `the packets of the scenario, comma-separated, each one of ${TRAFFIC_KINDS.join(', ')} ('' for none: dom0 then learns filters from any slow-path packet)`,
+    check: (v) => (typeof v === 'string' && parseTraffic(v) !== null ? undefined : `a comma-separated list of at most 3 of ${TRAFFIC_KINDS.join(', ')}`),
+  },
+  macFilters: { doc: 'RX filters also match the destination MAC (as later NICs can; Falcon cannot): delivery isolation S11', check: bool },
+  txFilters: { doc: 'the NIC checks the source MAC of fast-path transmits (Siena TX filtering; not on Falcon): anti-spoofing S12', check: bool },
 };
 
 export const DEFAULT_CONFIG: SystemConfig = {
@@ -53,15 +84,33 @@ export const DEFAULT_CONFIG: SystemConfig = {
   filterSlots: 2,
   maxFilters: 1,
   flows: 2,
-  teardown: 'both',
+  removes: 'both',
+  teardown: 'drain',
+  learning: 'after-buffers',
   adversarial: false,
   adversaryBudget: 0,
+  dma: true,
+  hosts: 1,
+  secondHost: 'accel',
+  guest2Host: 1,
+  migrations: 0,
+  traffic: '',
+  macFilters: false,
+  txFilters: false,
 };
 
 /** The full, checked configuration: missing keys take their default, unknown keys and bad values throw. */
 export function validateConfig(raw: Record<string, unknown>): SystemConfig {
   const cfg = validateSettings(raw, DEFAULT_CONFIG, SETTINGS);
-  if (cfg.teardown === 'guest2' && cfg.guests < 2) throw new Error("setting 'teardown' names guest2, but 'guests' is 1");
+  const needs = (cond: boolean, why: string): void => {
+    if (!cond) throw new Error(why);
+  };
+  needs(cfg.removes !== 'guest2' || cfg.guests === 2, "setting 'removes' names guest2, but 'guests' is 1");
+  needs(cfg.hosts === 2 || (cfg.migrations === 0 && cfg.guest2Host === 1), "settings 'migrations' and 'guest2Host' need 'hosts' 2");
+  for (const p of packetSpecs(cfg.traffic, () => 0)) {
+    needs((p.kind !== 'hijack' && p.kind !== 'spoof') || cfg.adversarial, `traffic '${p.kind}' is guest1 misbehaving: it needs 'adversarial' true`);
+    needs(Math.max(p.srcMac, p.dstMac) <= cfg.guests, `traffic '${p.kind}' names guest2, but 'guests' is 1`);
+  }
   return cfg;
 }
 
@@ -84,7 +133,14 @@ export type SystemMutant =
   | 'no-duplicate-filter-check'
   | 'filter-limit-unchecked'
   | 'closed-before-cleanup'
-  | 'unlocked-bt-clear';
+  | 'unlocked-bt-clear'
+  | 'suspend-without-teardown'
+  | 'resend-pending-tx'
+  | 'localmac-dropped'
+  | 'fast-path-before-buffers'
+  | 'drain-keeps-filters'
+  | 'filter-without-mac'
+  | 'tx-filter-not-requested';
 
 /** Each mutant re-introduces one bug of protocol.md §4 and names the invariants that catch it. */
 export const SYSTEM_MUTANTS: (MutantInfo & { name: SystemMutant })[] = [
@@ -97,8 +153,8 @@ export const SYSTEM_MUTANTS: (MutantInfo & { name: SystemMutant })[] = [
   {
     name: 'skip-flush',
     ref: 'M-2',
-    description: 'remove_buffers clears the buffer table and unmaps without flushing the VI: a DMA already started keeps going',
-    breaks: ['S1.dma-confinement', 'S8.no-use-after-free'],
+    description: 'remove_buffers clears the buffer table and unmaps without flushing the VI: a DMA already started keeps going, and packets in its rings stay there once it is freed',
+    breaks: ['S1.dma-confinement', 'S8.no-use-after-free', 'S13.accounted-loss'],
   },
   {
     name: 'frees-pages-on-closing',
@@ -207,6 +263,56 @@ export const SYSTEM_MUTANTS: (MutantInfo & { name: SystemMutant })[] = [
     ref: 'H-11',
     description: 'the buffer-table clear writes the shared update register without the table lock; a concurrent MAPBUF for another guest overwrites it before the commit, so an entry is never cleared',
     breaks: ['S2.no-stale-buffer-entry'],
+  },
+  {
+    name: 'suspend-without-teardown',
+    ref: 'M-13',
+    description: 'the domain suspends for migration as soon as the accel teardown has started, without waiting for it to complete: it leaves with a live VI, buffer-table entries and mappings on the old host',
+    breaks: ['S14.released-after-teardown'],
+    scenario: 'migrate',
+  },
+  {
+    name: 'resend-pending-tx',
+    ref: 'M-16',
+    description: 'when the fast path stops, netfront re-sends the packets it handed to the VI and never saw completed, while the NIC may still send them from the TX ring',
+    breaks: ['S13.no-duplication'],
+    scenario: 'migrate',
+    set: { teardown: 'as-built' },
+  },
+  {
+    name: 'localmac-dropped',
+    ref: 'C-6',
+    description: "dom0 drops the LOCALMAC for an arriving guest (the dom0→domU queue was full), so a guest on that host keeps its MAC in the fast-path table",
+    breaks: ['S13.fast-path-table-fresh'],
+    scenario: 'local-traffic',
+  },
+  {
+    name: 'fast-path-before-buffers',
+    ref: 'M-15',
+    description: 'the frontend enables fast-path TX before the last MAPBUF reply (its buffers are not all posted)',
+    breaks: ['S9.fast-path-when-connected'],
+    scenario: 'migrate',
+  },
+  {
+    name: 'drain-keeps-filters',
+    ref: 'M-7',
+    description: 'the draining teardown drains the VI without first stopping its filters: traffic keeps arriving on the fast path after the drain, and the flush drops it',
+    breaks: ['S13.no-loss'],
+    scenario: 'migrate',
+  },
+  {
+    name: 'filter-without-mac',
+    ref: 'C-3',
+    description: "dom0 inserts RX filters on the 3-tuple only, as the Falcon-era efx_vi call does, even on a NIC that can match the destination MAC: a flow learned through guest1's MAC steers guest2's traffic to guest1",
+    breaks: ['S11.delivery-isolation'],
+    scenario: 'hijack',
+  },
+  {
+    name: 'tx-filter-not-requested',
+    ref: 'C-9',
+    description: 'dom0 allocates the VI without TX filtering (flags = jumbo only), even on a NIC that has it: a guest sends with another MAC as source',
+    breaks: ['S12.anti-spoofing'],
+    scenario: 'spoof',
   },
 ];
 

@@ -17,8 +17,10 @@
  * The control machines are the two plugins' accelstates, reduced to the states these steps and
  * the G1 teardown (teardown.ts) use: frontend Unknown (no vnic: before connecting, and after
  * the dtor) → Connected → Closing → Closed → Unknown; backend Initialising (probed, waiting) →
- * Connected → Closing → Closed. Each guest connects once in this half of the issue; reconnects
- * come with migration.
+ * Connected → Closing → Closed. Each guest connects once, and once more after it migrates.
+ *
+ * A host without an accelerated NIC has no sfc_netback: its bend stays 'Unknown' (no plugin, no
+ * accel-frontend key, G2 4b), which no row leaves; the guest never connects there.
  *
  * Choices where protocol.md leaves room:
  * - HELLO and HELLO-REPLY are one step: the honest guest always answers, and an adversary's
@@ -84,10 +86,19 @@ export function connectActions(cfg: SystemConfig, l: Layout, mutant: SystemMutan
     action<SystemState, number>(
       'frontendConnect',
       guests,
-      (s, i) => runnable(s, i) && s.guests[i].connects > 0 && s.frontends[i].state === 'Unknown' && s.backends[i].state === 'Initialising',
       (s, i) => {
-        s.guests[i].connects -= 1;
+        const g = s.guests[i];
+        return runnable(s, i) && g.migration === 'home' && g.connects > 0 && s.frontends[i].state === 'Unknown' && s.backends[i].state === 'Initialising';
+      },
+      (s, i) => {
+        const g = s.guests[i];
+        g.connects -= 1;
+        // A new vnic allocates its control and buffer pages: the frames it freed at its last teardown come back.
+        for (let k = 0; k <= l.pages; k++) if (s.frames[ctrlFrame(l, i) + k] === -1) s.frames[ctrlFrame(l, i) + k] = domOf(i);
         if (!grantAccess(s, domOf(i), 0, 0, ctrlFrame(l, i))) throw new Error(`guest${i + 1} could not grant its control page`);
+        // A new vnic's fast-path table: the guests now on other hosts, as their fast-path traffic taught it (datapath.ts).
+        g.fastpath = s.guests.flatMap((o, m) => (m !== i && o.host !== g.host ? [domOf(m)] : []));
+        g.localmac = [];
         moveFrontend(s, i, 'connect');
       },
       guest,

@@ -13,8 +13,11 @@
  * Choices where protocol.md leaves room:
  * - The victim is chosen from the TSC in the code; here it is any of the guest's filters (a
  *   parameter), which covers every choice the TSC could make.
- * - Flows are per guest (each guest's own local IP and ports). A flow claimed for another
- *   guest's address (C-2/C-3, S11) belongs to the delivery half of the issue.
+ * - Flows are per guest (each guest's own local IP and ports). dom0 learns whatever flow a packet
+ *   to the guest's MAC carries, so a flow of another guest can be claimed (C-3, S11).
+ * - Falcon's filters match (IP, port, protocol) only; with `macFilters` (later NICs) they also
+ *   match the destination MAC, which is the MAC of the guest the filter was learned for. When two
+ *   filters match, the NIC takes the first in table order.
  * - FASTPATH REMOVE looks the flow up in the *sender's* table only. The MAC comparison of C-2,
  *   which makes the request almost always fail in the code, is left out (removal succeeds): it
  *   can only keep one of the sender's own filters alive, which isolation does not depend on.
@@ -23,7 +26,7 @@
  */
 import { action, type Action } from '../../src/index.js';
 import type { SystemConfig, SystemMutant } from './config.js';
-import { insertFilter, removeFilter } from './nic.js';
+import { insertFilter, removeFilter, type Filter } from './nic.js';
 import { domOf, type SystemState } from './state.js';
 
 /** Global id of guest i's flow f. */
@@ -33,53 +36,73 @@ function insertSorted(xs: number[], x: number): number[] {
   return [...xs, x].sort((a, b) => a - b);
 }
 
-/** A slow-path packet for guest i's flow f reaches dom0's RX hook; `victim` is the filter evicted if the guest is at its limit. */
-function learn(s: SystemState, cfg: SystemConfig, i: number, f: number, victim: number, mutant: SystemMutant | null): void {
+/**
+ * A slow-path packet on `flow`, addressed to guest i's MAC, reaches dom0's RX hook; `victim` is
+ * the filter evicted if the guest is at its limit. The flow is whatever the packet carries: dom0
+ * does not check that the (IP, port) is the guest's (the hijack traffic of packets.ts uses that).
+ */
+export function learn(s: SystemState, cfg: SystemConfig, i: number, flow: number, victim: number, mutant: SystemMutant | null): void {
   const be = s.backends[i];
-  const flow = flowOf(cfg, i, f);
+  if (!be.fwdCtx) return; // no forwarding context: no learning
   if (be.filters.includes(flow) && mutant !== 'no-duplicate-filter-check') return; // already filtered
   if (be.filters.length >= be.filterLimit && mutant !== 'filter-limit-unchecked') {
     const gone = be.filters[victim];
-    removeFilter(s, gone, be.vi);
+    removeFilter(s, be.host, gone, be.vi);
     be.filters = be.filters.filter((_, k) => k !== victim);
   }
-  if (insertFilter(s, { flow, vi: be.vi, dom: domOf(i) }, cfg.filterSlots)) be.filters = insertSorted(be.filters, flow);
+  if (insertFilter(s, be.host, { flow, vi: be.vi, dom: domOf(i) }, cfg.filterSlots)) be.filters = insertSorted(be.filters, flow);
   // else: the NIC refused; bookkeeping rolled back, the flow stays on the slow path.
 }
 
-/** The eviction choice matters only when the guest is at its limit and the flow is new. */
-function evicts(s: SystemState, cfg: SystemConfig, i: number, f: number, mutant: SystemMutant | null): boolean {
+/** The eviction choice matters only when learning happens, the guest is at its limit and the flow is new. */
+function evicts(s: SystemState, i: number, flow: number, mutant: SystemMutant | null): boolean {
   const be = s.backends[i];
-  const dup = be.filters.includes(flowOf(cfg, i, f)) && mutant !== 'no-duplicate-filter-check';
-  return !dup && be.filters.length >= be.filterLimit && mutant !== 'filter-limit-unchecked';
+  const dup = be.filters.includes(flow) && mutant !== 'no-duplicate-filter-check';
+  return be.fwdCtx && !dup && be.filters.length >= be.filterLimit && mutant !== 'filter-limit-unchecked';
 }
 
+/** `victim` is a meaningful choice for learning `flow` for guest i: an existing filter when one is evicted, else 0. */
+export function victimChoice(s: SystemState, i: number, flow: number, victim: number, mutant: SystemMutant | null): boolean {
+  return evicts(s, i, flow, mutant) ? victim < s.backends[i].filters.length : victim === 0;
+}
+
+/**
+ * Learning from abstract traffic, for scenarios without packets: at any time some slow-path
+ * packet for any of the guest's flows may pass dom0's RX hook. With packets (datapath.ts) only
+ * the scenario's packets teach dom0.
+ */
 export function filterActions(cfg: SystemConfig, mutant: SystemMutant | null): Action<SystemState>[] {
+  if (cfg.traffic.trim() !== '') return [];
   const params: [number, number, number][] = [];
   for (let i = 0; i < cfg.guests; i++) for (let f = 0; f < cfg.flows; f++) for (let v = 0; v < cfg.maxFilters; v++) params.push([i, f, v]);
   return [
     action<SystemState, [number, number, number]>(
       'learnFilter',
       params,
-      (s, [i, f, victim]) => s.backends[i].fwdCtx && (evicts(s, cfg, i, f, mutant) ? victim < s.backends[i].filters.length : victim === 0),
-      (s, [i, f, victim]) => learn(s, cfg, i, f, victim, mutant),
+      (s, [i, f, victim]) => s.backends[i].fwdCtx && victimChoice(s, i, flowOf(cfg, i, f), victim, mutant),
+      (s, [i, f, victim]) => learn(s, cfg, i, flowOf(cfg, i, f), victim, mutant),
       { actor: 'dom0' },
     ),
   ];
+}
+
+/** The filter of host h's NIC a packet on `flow` to `dstMac` matches (the first in table order), or undefined. */
+export function matchFilter(s: SystemState, h: number, flow: number, dstMac: number, macFilters: boolean): Filter | undefined {
+  return s.nics[h].filters.find((f) => f.flow === flow && (!macFilters || f.dom === dstMac));
 }
 
 /** FASTPATH {REMOVE, flow} from guest i: drop the filter if it is one of the guest's own. */
 export function fastpathRemove(s: SystemState, i: number, flow: number): void {
   const be = s.backends[i];
   if (be.vi < 0 || !be.filterState || !be.filters.includes(flow)) return;
-  removeFilter(s, flow, be.vi);
+  removeFilter(s, be.host, flow, be.vi);
   be.filters = be.filters.filter((x) => x !== flow);
 }
 
 /** filter_shutdown (accel_shutdown, FILTER undone): stop every hardware filter of guest i, free the bookkeeping. */
 export function stopFilters(s: SystemState, i: number): void {
   const be = s.backends[i];
-  for (const flow of be.filters) removeFilter(s, flow, be.vi);
+  for (const flow of be.filters) removeFilter(s, be.host, flow, be.vi);
   be.filters = [];
   be.filterState = false;
 }

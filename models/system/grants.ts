@@ -15,6 +15,11 @@
  *   (buffer pages, the control page, the VI's hardware page).
  * - The VI's TX ring, RX ring, event queue and doorbell pages are one "hardware page" per VI:
  *   what S6 says of one holds of all of them, and they are granted and ended together.
+ * - With two hosts, domain 0 stands for the dom0 of each: host h's hardware pages are frames
+ *   of its own NIC, granted from dom0's one table, and a dom0 mapping of a guest's grant belongs
+ *   to the host of the guest's backend. A guest's pages keep their frame numbers when it
+ *   migrates: they are its memory, which the migration copies; whether they may be reached on
+ *   a host is whether the guest lives there (S1, S14).
  * - A frame a guest frees goes back to Xen (owner -1); we do not model Xen handing it to another
  *   domain, since a DMA into a frame its guest no longer owns is already the breach S1 forbids.
  * - Xen's own refusal to free a frame that still has foreign mappings is not modelled: the frame
@@ -48,6 +53,8 @@ export type Mapping = { by: number; granter: number; ref: number; frame: number;
 /** Where each frame is; fixed by the scenario. */
 export type Layout = {
   guests: number;
+  hosts: number;
+  /** VIs per host's NIC. */
   vis: number;
   /** Buffer pages per guest. */
   pages: number;
@@ -56,29 +63,30 @@ export type Layout = {
   tableSize: number[];
 };
 
-export function layout(guests: number, vis: number, pages: number): Layout {
+export function layout(guests: number, hosts: number, vis: number, pages: number): Layout {
   return {
     guests,
+    hosts,
     vis,
     pages,
-    frameCount: vis + guests * (1 + pages),
-    tableSize: [vis + 1, ...Array.from({ length: guests }, () => 1 + pages)],
+    frameCount: hosts * vis + guests * (1 + pages),
+    tableSize: [hosts * vis + 1, ...Array.from({ length: guests }, () => 1 + pages)],
   };
 }
 
-/** The hardware page of VI v (owned by dom0, I/O memory of the NIC). */
-export const hwFrame = (_l: Layout, v: number): number => v;
+/** The hardware page of VI v (a global VI id; owned by dom0, I/O memory of v's NIC). */
+export const hwFrame = (v: number): number => v;
 /** Guest i's control page (reference 0 of its table). */
-export const ctrlFrame = (l: Layout, i: number): number => l.vis + i * (1 + l.pages);
+export const ctrlFrame = (l: Layout, i: number): number => l.hosts * l.vis + i * (1 + l.pages);
 /** Guest i's buffer page k, k = 1 … pages (reference k of its table). */
 export const bufFrame = (l: Layout, i: number, k: number): number => ctrlFrame(l, i) + k;
 
 /** The VI whose hardware page `frame` is, or -1. */
-export const viOfFrame = (l: Layout, frame: number): number => (frame < l.vis ? frame : -1);
+export const viOfFrame = (l: Layout, frame: number): number => (frame < l.hosts * l.vis ? frame : -1);
 
 export function initialFrames(l: Layout): number[] {
   const frames: number[] = [];
-  for (let v = 0; v < l.vis; v++) frames.push(0);
+  for (let v = 0; v < l.hosts * l.vis; v++) frames.push(0);
   for (let i = 0; i < l.guests; i++) for (let k = 0; k <= l.pages; k++) frames.push(i + 1);
   return frames;
 }

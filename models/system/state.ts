@@ -15,12 +15,14 @@
  * or null, budgets only go down. No history is kept: the invariants judge the current state,
  * and step invariants the difference between two states.
  *
- * Room for the second half of the issue (datapath, migration): packets will be an array of
- * `{ id, flow, dstGuest, at }` records with a bounded location (wire, default queue, bridge,
- * netfront ring, VI ring, guest stack, dropped(reason)); the RX DMA of nic.ts will then take
- * the packet a filter steers instead of "a packet arrives". Migration will group the host-local
- * parts (`frames`, `grants` of dom0, `maps`, `nic`, `backends`) under `hosts[h]` and give each
- * guest a `host`; the invariants go through small accessors so they can iterate over hosts.
+ * Hosts and migration. Each host has one NIC (`nics[h]`) and its own dom0; a guest lives on
+ * `guests[i].host` and has one backend record, on that host (`backends[i].host`): the bend on
+ * the old host is gone (teardown to completion, G2 step 1) before the guest resumes elsewhere
+ * and a new one is probed there (migration.ts).
+ *
+ * Packets (packets.ts, datapath.ts) have identities and locations: `packets[k]` is a packet of
+ * the scenario's traffic, its static part (source, destination, MACs, flow) in the layout and
+ * only where it is and whether someone owes its delivery in the state.
  */
 import type { Grant, Mapping } from './grants.js';
 import type { Nic } from './nic.js';
@@ -55,6 +57,9 @@ export type MappedBuffer = {
 
 /** sfc_netback's bend for one guest, reduced to what isolation depends on. */
 export type Backend = {
+  /** The host whose dom0 runs it (the guest's host). */
+  host: number;
+  /** 'Unknown' on a host without an accelerated NIC: no plugin, no accel-frontend key (G2 4b). */
   state: XenbusState;
   /** cleanup_vnic in progress: the step to run next ('idle' when not cleaning up). */
   cleanup: 'idle' | CleanupStep;
@@ -102,8 +107,32 @@ export type Guest = {
   budget: number;
   /** Times the accel plugin may still connect (one in this half of the issue). */
   connects: number;
-  /** Teardowns (plugin remove / suspend) the guest may still start. */
+  /** Teardowns (plugin remove) the guest may still start. */
   removals: number;
+  /** The host it runs on; while it migrates, the host it left, until it resumes elsewhere. */
+  host: number;
+  /** Where it is in a migration (migration.ts). */
+  migration: MigrationState;
+  /** Migrations it may still make. */
+  migrations: number;
+  /** Its fast-path table: destination MACs it sends on the fast path (0 stands for every remote host's MAC), sorted. */
+  fastpath: number[];
+  /** LOCALMAC messages dom0 queued for it and it has not handled yet (the MACs they name), sorted. */
+  localmac: number[];
+};
+
+export type MigrationState = 'home' | 'suspending' | 'suspended';
+
+/** One packet of the scenario's traffic (packets.ts names the locations). */
+export type Packet = {
+  /** Its index in the scenario's traffic; a duplicate (mutant M-16) has the same id. */
+  id: number;
+  /** Source and destination MAC (a guest's domain id; 0 for a remote host): fixed, kept so invariants can read them. */
+  srcMac: number;
+  dstMac: number;
+  at: string;
+  /** Accepted and not yet handed on: a host or a guest's netdev took it and owes its delivery. */
+  owed: boolean;
 };
 
 export type SystemState = {
@@ -113,10 +142,12 @@ export type SystemState = {
   grants: (Grant | null)[][];
   /** Every live foreign mapping (Xen's maptrack), sorted. */
   maps: Mapping[];
-  nic: Nic;
+  /** One NIC per host. */
+  nics: Nic[];
   backends: Backend[];
   frontends: Frontend[];
   guests: Guest[];
+  packets: Packet[];
 };
 
 /** Domain id of guest index i. */
@@ -125,5 +156,5 @@ export const domOf = (i: number): number => i + 1;
 /** Guest index of domain d (d ≥ 1). */
 export const guestOf = (d: number): number => d - 1;
 
-/** The guest can still take steps. */
-export const runnable = (s: SystemState, i: number): boolean => !s.guests[i].crashed;
+/** The guest can still take steps: not crashed, not suspended for migration. */
+export const runnable = (s: SystemState, i: number): boolean => !s.guests[i].crashed && s.guests[i].migration !== 'suspended';

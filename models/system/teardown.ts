@@ -25,6 +25,13 @@
  * own handlers for this guest (bend_mutex: no message handling during cleanup). Mutants change
  * the order (or drop a step); each mutant's order is its own machine built from the same rows.
  *
+ * Two orders (`teardown`): 'as-built' is the above. 'drain' is the order that loses no packet:
+ * step 1 stops only fast-path TX (the guest keeps polling its VI); at step 3 dom0 also clears the
+ * forwarding context and stops the guest's filters, so new traffic takes the slow path; step 4
+ * waits until the VI's rings are empty (the guest has polled every RX packet, the NIC has sent
+ * every TX packet); only then does the guest unmap and dom0 flush and free (step 5, whose fwd
+ * and stopFilters find nothing left to do).
+ *
  * Choices where protocol.md leaves room:
  * - Event channels are not modelled (no isolation property depends on them): step d is part of e.
  * - A backend that sees Closed while still Connected (only an adversary writes Closed without
@@ -37,7 +44,9 @@ import type { SystemMutant } from './config.js';
 import { backendClosing, frontendClosing, moveBackend, moveFrontend } from './connect.js';
 import { stopFilters } from './filters.js';
 import { endAccess, freeFrame, unmap, type Layout } from './grants.js';
+import { at } from './packets.js';
 import { domOf, runnable, type CleanupStep, type SystemState } from './state.js';
+import type { SystemConfig } from './config.js';
 import { freeVi, killCallback, ungrantHardware } from './vi.js';
 
 /** cleanup_vnic as the code orders it (G1 step 5, a–e). */
@@ -145,7 +154,26 @@ function runStep(s: SystemState, i: number, step: CleanupStep, mutant: SystemMut
   return step;
 }
 
-export function teardownActions(l: Layout, mutant: SystemMutant | null): Action<SystemState>[] {
+/** VI v's rings still hold packets. */
+const ringsBusy = (s: SystemState, v: number): boolean => s.packets.some((p) => p.at === at.viRx(v) || p.at === at.viTx(v));
+
+/**
+ * G1 step 4 (and mutant M-16): the guest stops the fast path. The packets it handed to the VI and
+ * never saw completed stay in the TX ring; M-16 also re-queues each on netfront's TX ring.
+ */
+function stopFastPath(s: SystemState, i: number, mutant: SystemMutant | null): void {
+  const fe = s.frontends[i];
+  if (mutant === 'resend-pending-tx' && fe.vi >= 0) {
+    const tx = at.viTx(fe.vi);
+    for (const p of s.packets.filter((x) => x.at === tx)) s.packets.push({ ...p, at: at.netfrontTx(i), owed: true });
+  }
+  for (const m of s.maps.filter((x) => x.by === domOf(i) && x.granter === 0)) unmap(s, m);
+  fe.vi = -1;
+  fe.bufs = [];
+}
+
+export function teardownActions(cfg: SystemConfig, l: Layout, mutant: SystemMutant | null): Action<SystemState>[] {
+  const drain = cfg.teardown === 'drain';
   const guests = Array.from({ length: l.guests }, (_, i) => i);
   const guest = { actor: (i: number) => `guest${i + 1}` };
   const dom0 = { actor: 'dom0' };
@@ -171,18 +199,24 @@ export function teardownActions(l: Layout, mutant: SystemMutant | null): Action<
         const be = s.backends[i];
         return s.frontends[i].state === 'Closing' && (be.state === 'Initialising' || be.state === 'Connected') && be.cleanup === 'idle';
       },
-      backendClosing,
+      (s, i) => {
+        backendClosing(s, i);
+        if (!drain || mutant === 'drain-keeps-filters') return;
+        s.backends[i].fwdCtx = false; // no more learning …
+        stopFilters(s, i); // … and new traffic takes the slow path
+      },
       dom0,
     ),
     action<SystemState, number>(
       'frontendStopsFastPath',
       guests,
-      (s, i) => runnable(s, i) && s.backends[i].state === 'Closing' && (s.frontends[i].state === 'Connected' || s.frontends[i].state === 'Closing'),
       (s, i) => {
         const fe = s.frontends[i];
-        for (const m of s.maps.filter((x) => x.by === domOf(i) && x.granter === 0)) unmap(s, m);
-        fe.vi = -1;
-        fe.bufs = [];
+        if (!runnable(s, i) || s.backends[i].state !== 'Closing' || (fe.state !== 'Connected' && fe.state !== 'Closing')) return false;
+        return !drain || fe.vi < 0 || !ringsBusy(s, fe.vi);
+      },
+      (s, i) => {
+        stopFastPath(s, i, mutant);
         if (mutant === 'frees-pages-on-closing') releasePages(s, i);
         moveFrontend(s, i, 'closed');
       },

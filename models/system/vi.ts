@@ -27,7 +27,7 @@ import { action, type Action } from '../../src/index.js';
 import type { SystemConfig, SystemMutant } from './config.js';
 import { backendClosing } from './connect.js';
 import { endAccess, forceEndAccess, freeRef, grantAccess, hwFrame, type Layout } from './grants.js';
-import { allocVi, freeViIndex, releaseVi } from './nic.js';
+import { allocVi, freeViIndex, releaseVi, viAt } from './nic.js';
 import { domOf, guestOf, type SystemState } from './state.js';
 
 /** Owner id of VI v's DMA queues. */
@@ -43,21 +43,21 @@ function helloReplyPending(s: SystemState, i: number): boolean {
   return be.state === 'Connected' && be.vnic && be.vi < 0 && be.cleanup === 'idle' && s.frontends[i].state === 'Connected';
 }
 
-const resourcesFree = (s: SystemState): boolean => freeViIndex(s) >= 0 && freeRef(s, 0) >= 0;
+const resourcesFree = (s: SystemState, i: number): boolean => freeViIndex(s, s.backends[i].host) >= 0 && freeRef(s, 0) >= 0;
 
 /** accel_setup: VI + callback (ALLOC), filter state (FILTER), hardware page granted (HWINFO); SETHW sent, then the forwarding context. */
 function accelSetup(s: SystemState, i: number, cfg: SystemConfig, l: Layout, mutant: SystemMutant | null): void {
   const be = s.backends[i];
-  const v = freeViIndex(s);
+  const v = freeViIndex(s, be.host);
   const ref = freeRef(s, 0);
   be.maxPages = Math.min(cfg.bufferPages, be.quota);
   allocVi(s, v, domOf(i), ownerId(v, mutant));
-  s.nic.vis[v].callback = true;
+  viAt(s, v).callback = true;
   be.vi = v;
   be.filterState = true;
-  if (!grantAccess(s, 0, ref, domOf(i), hwFrame(l, v))) throw new Error(`dom0 could not grant VI ${v}'s hardware page`);
+  if (!grantAccess(s, 0, ref, domOf(i), hwFrame(v))) throw new Error(`dom0 could not grant VI ${v}'s hardware page`);
   be.hwRef = ref;
-  be.fwdCtx = true;
+  be.fwdCtx = cfg.learning === 'after-sethw'; // else once the buffers are mapped (buffers.ts)
 }
 
 export function viActions(cfg: SystemConfig, l: Layout, mutant: SystemMutant | null): Action<SystemState>[] {
@@ -67,14 +67,14 @@ export function viActions(cfg: SystemConfig, l: Layout, mutant: SystemMutant | n
     action<SystemState, number>(
       'backendAccelSetup',
       guests,
-      (s, i) => helloReplyPending(s, i) && resourcesFree(s),
+      (s, i) => helloReplyPending(s, i) && resourcesFree(s, i),
       (s, i) => accelSetup(s, i, cfg, l, mutant),
       dom0,
     ),
     action<SystemState, number>(
       'backendSetupFails',
       guests,
-      (s, i) => helloReplyPending(s, i) && (cfg.allocMayFail || !resourcesFree(s)),
+      (s, i) => helloReplyPending(s, i) && (cfg.allocMayFail || !resourcesFree(s, i)),
       (s, i) => {
         const be = s.backends[i];
         be.maxPages = Math.min(cfg.bufferPages, be.quota); // stored before efx_vi_alloc fails
@@ -105,11 +105,11 @@ export function ungrantHardware(s: SystemState, i: number, mutant: SystemMutant 
 /** accel_shutdown, ALLOC undone, first half: the event-queue callback is unregistered. */
 export function killCallback(s: SystemState, i: number): void {
   const v = s.backends[i].vi;
-  if (v >= 0) s.nic.vis[v].callback = false;
+  if (v >= 0) viAt(s, v).callback = false;
 }
 
 /** accel_shutdown, ALLOC undone, second half: efx_vi_free (the bend keeps its stale index until cleanup ends). */
 export function freeVi(s: SystemState, i: number): void {
   const v = s.backends[i].vi;
-  if (v >= 0 && s.nic.vis[v].state !== 'free') releaseVi(s, v);
+  if (v >= 0 && viAt(s, v).state !== 'free') releaseVi(s, v);
 }

@@ -118,7 +118,9 @@ function targetFor(entry: ModelEntry, scenario: ScenarioInfo, sel: Selection, so
   if (mutant !== null && !entry.mutants.some((m) => m.name === mutant)) {
     throw new InputError(`unknown mutant '${mutant}' for model ${entry.name} (mutants: ${names(entry.mutants)})`);
   }
-  const config = configure(entry, scenario, sel.sets ?? []);
+  // A mutant may need settings on top of its scenario (its `set`); the user's --set still wins.
+  const needs = entry.mutants.find((m) => m.name === mutant)?.set ?? {};
+  const config = configure(entry, { ...scenario, config: { ...scenario.config, ...needs } }, sel.sets ?? []);
   const title = `${entry.name}/${scenario.name}`;
   const t: Target = { title, model: buildEntry(entry, config, mutant, title), scenario: scenario.name, mutant };
   if (source) t.source = source;

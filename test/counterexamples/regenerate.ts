@@ -21,6 +21,34 @@ export const FINDINGS: { name: string; model: string; scenario: string; set: Con
     set: { reportRemoveHang: true },
     about: 'dom0 remove waits forever for Closed when the guest plugin unloads right after loading (L2)',
   },
+  {
+    name: 'as-built-teardown-loss',
+    model: 'system',
+    scenario: 'migrate',
+    set: { teardown: 'as-built' },
+    about: 'the teardown as built flushes the VI with a packet still in its TX ring: lost across the migration (S13 no-loss)',
+  },
+  {
+    name: 'as-built-learning-loss',
+    model: 'system',
+    scenario: 'migrate',
+    set: { learning: 'after-sethw' },
+    about: 'dom0 learns a filter before the guest posted its RX buffers: the next packet hits a VI with no descriptor and is dropped (S13 no-loss)',
+  },
+  {
+    name: 'falcon-filters-ignore-mac',
+    model: 'system',
+    scenario: 'hijack',
+    set: { macFilters: false },
+    about: "Falcon's 3-tuple filters: guest1 claims guest2's flow through its own MAC and receives guest2's traffic (S11, C-3)",
+  },
+  {
+    name: 'falcon-no-tx-filter',
+    model: 'system',
+    scenario: 'spoof',
+    set: { txFilters: false },
+    about: "Falcon has no TX filter: guest1 sends on its VI with guest2's source MAC (S12, C-9)",
+  },
 ];
 
 function write(entry: ModelEntry, scenario: string, set: Config, mutant: string | null, file: string): void {
@@ -36,7 +64,7 @@ function write(entry: ModelEntry, scenario: string, set: Config, mutant: string 
 for (const entry of registry.models) {
   for (const m of entry.mutants) {
     const scenario = m.scenario ?? entry.scenarios.find((s) => s.size === 'small')!.name;
-    write(entry, scenario, {}, m.name, join(here, entry.name, `${m.name}.trace.json`));
+    write(entry, scenario, m.set ?? {}, m.name, join(here, entry.name, `${m.name}.trace.json`));
   }
 }
 for (const f of FINDINGS) {
