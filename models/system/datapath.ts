@@ -82,7 +82,8 @@ function ringVi(loc: string, q: 'rx' | 'tx'): number {
   return m !== null && m[2] === q ? Number(m[1]) : -1;
 }
 
-function insertSorted(xs: readonly number[], x: number): number[] {
+/** A sorted set of numbers with x in it. */
+export function insertSorted(xs: readonly number[], x: number): number[] {
   return xs.includes(x) ? [...xs] : [...xs, x].sort((a, b) => a - b);
 }
 

@@ -24,7 +24,7 @@
 import { action, machine, t, type Action } from '../../src/index.js';
 import type { SystemConfig, SystemMutant } from './config.js';
 import { frontendClosing } from './connect.js';
-import { pvBusy } from './datapath.js';
+import { insertSorted, pvBusy } from './datapath.js';
 import { domOf, type Backend, type MigrationState, type SystemState } from './state.js';
 
 export type MigrationEvent = 'request' | 'suspend' | 'resume';
@@ -51,10 +51,6 @@ export function freshBackend(cfg: SystemConfig, h: number): Backend {
 export function accelDown(s: SystemState, i: number): boolean {
   const be = s.backends[i];
   return s.frontends[i].state === 'Unknown' && be.cleanup === 'idle' && be.state !== 'Connected' && be.state !== 'Closing';
-}
-
-function insertSorted(xs: readonly number[], x: number): number[] {
-  return xs.includes(x) ? [...xs] : [...xs, x].sort((a, b) => a - b);
 }
 
 export function migrationActions(cfg: SystemConfig, mutant: SystemMutant | null): Action<SystemState>[] {
