@@ -38,6 +38,7 @@
  *            learns a filter for guest2's (IP, port) steering to guest1's VI (S11, C-3)
  *   spoof    the adversarial guest1 sends to a remote host with guest2's MAC as source (S12, C-9)
  */
+import { machine, t } from '../../src/index.js';
 import type { Packet, SystemState } from './state.js';
 
 export const TRAFFIC_KINDS = [
@@ -103,11 +104,40 @@ export const at = {
 export const ACCOUNTED_DROPS = ['vi-flush', 'flushed-queue', 'no-descriptor', 'not-looped-back', 'guest-away', 'tx-filter'] as const;
 export type DropReason = (typeof ACCOUNTED_DROPS)[number] | 'freed-vi';
 
+/** The kind of a location: what the packet machine below speaks of. */
+export type Hop = 'source' | 'wire' | 'dom0' | 'vi.rx' | 'vi.tx' | 'netfront.rx' | 'netfront.tx' | 'delivered' | 'dropped';
+
+export function hopOf(loc: string): Hop {
+  if (loc === 'source' || loc === 'delivered') return loc;
+  if (loc.startsWith('wire:')) return 'wire';
+  if (loc.startsWith('dropped:')) return 'dropped';
+  if (loc.endsWith('.dom0')) return 'dom0';
+  const tail = loc.slice(loc.lastIndexOf('.') + 1);
+  return `${loc.includes('netfront') ? 'netfront' : 'vi'}.${tail}` as Hop;
+}
+
+/**
+ * Where a packet may go next (the event is the kind of place it goes to): every move of
+ * datapath.ts, teardown.ts (the flush) and nic.ts goes through this table, so a hop it does not
+ * allow is an error finding.
+ */
+export const packetPath = machine<Hop, Hop>('system: packet', 'source', [
+  t('source', 'dom0', 'dom0'), t('source', 'vi.rx', 'vi.rx'), t('source', 'dropped', 'dropped'), // a remote host's packet arrives
+  t('source', 'vi.tx', 'vi.tx'), t('source', 'netfront.tx', 'netfront.tx'), // a guest's start_xmit: fast or slow path
+  t('wire', 'dom0', 'dom0'), t('wire', 'vi.rx', 'vi.rx'), t('wire', 'dropped', 'dropped'),
+  t('dom0', 'netfront.rx', 'netfront.rx'), t('dom0', 'dropped', 'dropped'),
+  t('vi.rx', 'delivered', 'delivered'), t('vi.rx', 'dropped', 'dropped'),
+  t('vi.tx', 'wire', 'wire'), t('vi.tx', 'delivered', 'delivered'), t('vi.tx', 'dropped', 'dropped'),
+  t('netfront.tx', 'delivered', 'delivered'), t('netfront.tx', 'netfront.rx', 'netfront.rx'), t('netfront.tx', 'wire', 'wire'),
+  t('netfront.rx', 'delivered', 'delivered'),
+]);
+
 /** The packet has reached the end of its life. */
 export const isFinal = (p: Packet): boolean => p.at === at.delivered || p.at.startsWith('dropped:');
 
 /** Move packet k; `owed` says whether the place it reaches owes its delivery. */
 export function move(s: SystemState, k: number, to: string, owed: boolean): void {
+  packetPath.next(hopOf(s.packets[k].at), hopOf(to));
   s.packets[k] = { ...s.packets[k], at: to, owed };
 }
 

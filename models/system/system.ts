@@ -24,13 +24,13 @@ import { filterActions, flowOf } from './filters.js';
 import { grantEntry, initialFrames, initialGrants, layout, type Layout } from './grants.js';
 import { freshBackend, guestMigration, migrationActions } from './migration.js';
 import { freshNic, nicActions, viLifecycle } from './nic.js';
-import { initialPackets, isFinal, packetSpecs, type PacketSpec } from './packets.js';
+import { initialPackets, isFinal, packetPath, packetSpecs, type PacketSpec } from './packets.js';
 import type { SystemState } from './state.js';
 import { cleanupVnic, teardownActions } from './teardown.js';
 import { viActions } from './vi.js';
 
 /** Every component's control machine, for `accelcheck diagram`. */
-export const systemMachines: Machine<string, string>[] = [frontendAccelstate, backendAccelstate, cleanupVnic, viLifecycle, grantEntry, guestMigration];
+export const systemMachines: Machine<string, string>[] = [frontendAccelstate, backendAccelstate, cleanupVnic, viLifecycle, grantEntry, guestMigration, packetPath];
 
 function removes(cfg: SystemConfig, i: number): boolean {
   return cfg.removes === 'both' || cfg.removes === `guest${i + 1}`;

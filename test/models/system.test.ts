@@ -14,7 +14,9 @@ import { check, defineModel, IllegalTransitionError, invariant, type Model } fro
 import { registry } from '../../models/index.js';
 import { DEFAULT_CONFIG, SETTINGS } from '../../models/system/config.js';
 import { grantEntry } from '../../models/system/grants.js';
+import { guestMigration } from '../../models/system/migration.js';
 import { viLifecycle } from '../../models/system/nic.js';
+import { hopOf, packetPath } from '../../models/system/packets.js';
 import type { SystemState } from '../../models/system/state.js';
 import { CLEANUP_ORDER, cleanupMachine, cleanupOrder, cleanupVnic } from '../../models/system/teardown.js';
 import { ungrantHardware } from '../../models/system/vi.js';
@@ -198,6 +200,15 @@ describe('system: control state machines', () => {
     const unlocked = cleanupMachine(CLEANUP_ORDER, true);
     expect(unlocked.next('clearBt', 'clearBt')).toBe('commitBt');
     expect(unlocked.next('clearBt', 'clearBt-done')).toBe('unmapBufs');
+  });
+
+  it('a packet moves only along the datapath table; a migration only forward', () => {
+    expect(packetPath.next(hopOf('vi3.rx'), hopOf('delivered'))).toBe('delivered');
+    expect(hopOf('guest2.netfront.tx')).toBe('netfront.tx');
+    expect(hopOf('wire:host1')).toBe('wire');
+    expect(() => packetPath.next('delivered', 'vi.rx')).toThrow(IllegalTransitionError); // delivered is final
+    expect(() => packetPath.next('netfront.rx', 'wire')).toThrow(IllegalTransitionError); // a received packet never leaves again
+    expect(() => guestMigration.next('home', 'resume')).toThrow(IllegalTransitionError);
   });
 
   it('a VI and a grant entry move only along their tables', () => {
