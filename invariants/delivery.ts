@@ -18,17 +18,14 @@
  * code with the model's guards. Locations are the strings packets.ts documents.
  */
 import { invariant, stepInvariant, type Invariant } from '../src/index.js';
-import type { Vi } from '../models/system/nic.js';
 import type { Packet, SystemState } from '../models/system/state.js';
+import { ringOf, viOf } from './system-view.js';
 
 type S = SystemState;
 
 const ACCOUNTED = new Set(['vi-flush', 'flushed-queue', 'no-descriptor', 'not-looped-back', 'guest-away', 'tx-filter']);
-const RING = /^vi(\d+)\.(rx|tx)$/;
 const NETFRONT = /^guest(\d+)\.netfront\.(rx|tx)$/;
 
-const perNic = (s: S): number => s.nics[0].vis.length;
-const viOf = (s: S, v: number): Vi | undefined => s.nics[Math.floor(v / perNic(s))]?.vis[v % perNic(s)];
 const mac = (m: number): string => (m === 0 ? 'a remote host' : `guest${m}`);
 const show = (p: Packet): string => `packet ${p.id} (${mac(p.srcMac)} → ${mac(p.dstMac)}) at ${p.at}`;
 
@@ -49,9 +46,9 @@ export const accountedLoss = perPacket(
   'S13.accounted-loss',
   (s, p) => {
     if (p.at.startsWith('dropped:')) return ACCOUNTED.has(p.at.slice('dropped:'.length)) ? null : 'dropped at no drop point the design names';
-    const ring = RING.exec(p.at);
+    const ring = ringOf(p.at);
     if (ring === null) return null;
-    const vi = viOf(s, Number(ring[1]));
+    const vi = viOf(s, ring.vi);
     return vi === undefined || vi.state === 'free' ? 'stranded in the ring of a freed VI' : null;
   },
   {
@@ -99,9 +96,9 @@ export const fastPathTableFresh = invariant<S>('S13.fast-path-table-fresh', (s) 
 export const deliveryIsolation = perPacket(
   'S11.delivery-isolation',
   (s, p) => {
-    const ring = RING.exec(p.at);
-    if (ring !== null && ring[2] === 'rx') {
-      const vi = viOf(s, Number(ring[1]));
+    const ring = ringOf(p.at);
+    if (ring !== null && ring.q === 'rx') {
+      const vi = viOf(s, ring.vi);
       return vi !== undefined && vi.dom !== p.dstMac ? `it is in guest${vi.dom}'s RX ring` : null;
     }
     const nf = NETFRONT.exec(p.at);
@@ -114,12 +111,12 @@ export const deliveryIsolation = perPacket(
 function spoofed(before: S, after: S): string[] {
   const out: string[] = [];
   before.packets.forEach((p, k) => {
-    const ring = RING.exec(p.at);
+    const ring = ringOf(p.at);
     const now = after.packets[k];
-    if (ring === null || ring[2] !== 'tx' || now === undefined || now.at === p.at) return;
+    if (ring === null || ring.q !== 'tx' || now === undefined || now.at === p.at) return;
     if (!now.at.startsWith('wire:') && now.at !== 'delivered') return;
-    const vi = viOf(before, Number(ring[1]));
-    if (vi !== undefined && vi.dom !== p.srcMac) out.push(`${show(p)} left VI ${ring[1]} of guest${vi.dom} with source MAC of ${mac(p.srcMac)}`);
+    const vi = viOf(before, ring.vi);
+    if (vi !== undefined && vi.dom !== p.srcMac) out.push(`${show(p)} left VI ${ring.vi} of guest${vi.dom} with source MAC of ${mac(p.srcMac)}`);
   });
   return out;
 }

@@ -16,16 +16,12 @@
  */
 import { invariant, stepInvariant, type Invariant } from '../src/index.js';
 import type { Mapping } from '../models/system/grants.js';
-import type { Vi } from '../models/system/nic.js';
 import type { SystemState } from '../models/system/state.js';
+import { hostOfVi, perNic, viCount, viOf } from './system-view.js';
 
 type S = SystemState;
 
-/** VIs per NIC; VI ids are global: host h's k-th VI is h·perNic + k (models/system/nic.ts). */
-const perNic = (s: S): number => s.nics[0].vis.length;
-const viCount = (s: S): number => s.nics.length * perNic(s);
-const viOf = (s: S, v: number): Vi => s.nics[Math.floor(v / perNic(s))].vis[v % perNic(s)];
-const allocated = (s: S, v: number): boolean => v >= 0 && v < viCount(s) && viOf(s, v).state !== 'free';
+const allocated = (s: S, v: number): boolean => v >= 0 && v < viCount(s) && viOf(s, v)!.state !== 'free';
 const crashed = (s: S, dom: number): boolean => dom >= 1 && s.guests[dom - 1]?.crashed === true;
 /** The hardware page of VI v is frame v (models/system/grants.ts layout). */
 const viOfFrame = (s: S, frame: number): number => (frame < viCount(s) ? frame : -1);
@@ -58,10 +54,10 @@ const explainWith = (check: (s: S, out: Report) => boolean) => (s: S): string =>
 function dmaConfined(s: S, out: Report): boolean {
   let ok = true;
   for (let v = 0; v < viCount(s); v++) {
-    const vi = viOf(s, v);
+    const vi = viOf(s, v)!;
     const dma = vi.dma;
     if (dma === null) continue;
-    const h = Math.floor(v / perNic(s));
+    const h = hostOfVi(s, v);
     const at = `VI ${v} DMA on buffer ${dma.buf} → frame ${dma.frame}`;
     if (vi.state !== 'free' && vi.dom !== dma.by) {
       ok = fail(out, () => `${at}: the descriptor was written by dom${dma.by}, the VI belongs to dom${vi.dom}`);
@@ -248,14 +244,14 @@ function hardwarePagesSound(s: S, out: Report): boolean {
     const v = viOfFrame(s, g.frame);
     if (v < 0 || crashed(s, g.to)) continue; // a crashed guest's leaked grant is harmless
     if (!allocated(s, v)) ok = fail(out, () => `dom0 grant ${ref} of freed VI ${v}'s page to dom${g.to} is still live`);
-    else if (viOf(s, v).dom !== g.to) ok = fail(out, () => `dom0 grant ${ref} gives VI ${v}'s page (dom${viOf(s, v).dom}) to dom${g.to}`);
+    else if (viOf(s, v)!.dom !== g.to) ok = fail(out, () => `dom0 grant ${ref} gives VI ${v}'s page (dom${viOf(s, v)!.dom}) to dom${g.to}`);
     if (!ok && !out) return false;
   }
   for (const m of s.maps) {
     const v = viOfFrame(s, m.frame);
     if (v < 0 || m.by === 0 || crashed(s, m.by)) continue;
     if (!allocated(s, v)) ok = fail(out, () => `runnable dom${m.by} still maps freed VI ${v}'s page`);
-    else if (viOf(s, v).dom !== m.by) ok = fail(out, () => `runnable dom${m.by} maps VI ${v}'s page, which belongs to dom${viOf(s, v).dom}`);
+    else if (viOf(s, v)!.dom !== m.by) ok = fail(out, () => `runnable dom${m.by} maps VI ${v}'s page, which belongs to dom${viOf(s, v)!.dom}`);
     if (!ok && !out) return false;
   }
   return ok;
@@ -274,8 +270,8 @@ function filtersLive(s: S, out: Report): boolean {
   for (let h = 0; h < s.nics.length; h++) {
     for (const f of s.nics[h].filters) {
       if (!allocated(s, f.vi)) ok = fail(out, () => `flow ${f.flow} of dom${f.dom} steers to ${f.vi < 0 ? 'no VI' : `freed VI ${f.vi}`}`);
-      else if (viOf(s, f.vi).dom !== f.dom) ok = fail(out, () => `flow ${f.flow} of dom${f.dom} steers to VI ${f.vi} of dom${viOf(s, f.vi).dom}`);
-      else if (Math.floor(f.vi / perNic(s)) !== h) ok = fail(out, () => `host${h + 1}'s NIC steers flow ${f.flow} to VI ${f.vi} of another NIC`);
+      else if (viOf(s, f.vi)!.dom !== f.dom) ok = fail(out, () => `flow ${f.flow} of dom${f.dom} steers to VI ${f.vi} of dom${viOf(s, f.vi)!.dom}`);
+      else if (hostOfVi(s, f.vi) !== h) ok = fail(out, () => `host${h + 1}'s NIC steers flow ${f.flow} to VI ${f.vi} of another NIC`);
       if (!ok && !out) return false;
     }
   }
@@ -322,7 +318,7 @@ export const filterAccounting = invariant<S>('S7.filter-accounting', (s) => filt
 function freedQuiet(s: S, out: Report): boolean {
   let ok = true;
   for (let v = 0; v < viCount(s); v++) {
-    const vi = viOf(s, v);
+    const vi = viOf(s, v)!;
     if (vi.state !== 'free' || (!vi.callback && vi.dma === null && vi.rx === null && vi.tx === null)) continue;
     ok = fail(out, () => {
       const left = [

@@ -5,14 +5,11 @@
  * of it remains on any host (protocol.md §3). The predicates read the state directly.
  */
 import { invariant, stepInvariant, type Invariant } from '../src/index.js';
-import type { Vi } from '../models/system/nic.js';
 import type { SystemState } from '../models/system/state.js';
+import { hostOfVi, perNic, ringOf, viOf } from './system-view.js';
 
 type S = SystemState;
 
-const perNic = (s: S): number => s.nics[0].vis.length;
-const viOf = (s: S, v: number): Vi | undefined => s.nics[Math.floor(v / perNic(s))]?.vis[v % perNic(s)];
-const TX = /^vi(\d+)\.tx$/;
 
 /** Why the fast path of VI v is not up for its guest in state s, or null when it is. */
 function fastPathDown(s: S, v: number): string | null {
@@ -23,7 +20,7 @@ function fastPathDown(s: S, v: number): string | null {
   const be = s.backends[i];
   const g = s.guests[i];
   if (fe.state !== 'Connected' || fe.vi !== v) return `guest${i + 1}'s frontend is ${fe.state} on VI ${fe.vi}`;
-  if (be.state !== 'Connected' || be.vi !== v || be.host !== g.host || Math.floor(v / perNic(s)) !== g.host) {
+  if (be.state !== 'Connected' || be.vi !== v || be.host !== g.host || hostOfVi(s, v) !== g.host) {
     return `dom0 of host${g.host + 1} has no connected backend with VI ${v} for it`;
   }
   if (!s.maps.some((m) => m.by === vi.dom && m.granter === 0 && m.frame === v)) return `guest${i + 1} does not map VI ${v}'s hardware page`;
@@ -38,10 +35,10 @@ function fastPathDown(s: S, v: number): string | null {
 function earlySends(before: S, after: S): string[] {
   const out: string[] = [];
   after.packets.forEach((p, k) => {
-    const tx = TX.exec(p.at);
-    if (tx === null || before.packets[k]?.at === p.at) return;
-    const why = fastPathDown(after, Number(tx[1]));
-    if (why !== null) out.push(`packet ${p.id} entered VI ${tx[1]}'s TX ring, but ${why}`);
+    const tx = ringOf(p.at);
+    if (tx === null || tx.q !== 'tx' || before.packets[k]?.at === p.at) return;
+    const why = fastPathDown(after, tx.vi);
+    if (why !== null) out.push(`packet ${p.id} entered VI ${tx.vi}'s TX ring, but ${why}`);
   });
   return out;
 }

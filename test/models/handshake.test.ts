@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { action, check, defineModel, IllegalTransitionError, type Model } from '../../src/index.js';
 import { registry } from '../../models/index.js';
+import { itExhaustsSmallScenarios } from '../support/scenarios.js';
 import { backendAccelstate, backendHwState } from '../../models/xenbus/backend.js';
 import { DEFAULT_CONFIG, SETTINGS } from '../../models/xenbus/config.js';
 import { frontendAccelstate, frontendActions, frontendMsgState } from '../../models/xenbus/frontend.js';
@@ -38,18 +39,7 @@ const CAUGHT: Record<string, { scenario: string; steps: number }> = {
 };
 
 describe('handshake: the correct model', () => {
-  it('has a pinned count for every small scenario', () => {
-    expect(small.map((s) => s.name).sort()).toEqual(Object.keys(PINNED).sort());
-  });
-
-  for (const sc of small) {
-    it(`${sc.name}: BFS exhausts it with every invariant holding and no deadlock (${PINNED[sc.name]?.states} states)`, () => {
-      const r = check(build(sc.name), { strategy: 'bfs' });
-      expect(r.violation).toBeUndefined();
-      expect(r).toMatchObject({ ok: true, complete: true, states: PINNED[sc.name].states, depth: PINNED[sc.name].depth });
-      expect([...r.invariants].sort()).toEqual(entry.invariants.map((i) => i.name).sort());
-    });
-  }
+  itExhaustsSmallScenarios(entry, PINNED, build);
 
   it('default: the count is stable from run to run and the same under DFS', () => {
     const first = check(build('default'), { strategy: 'bfs' });

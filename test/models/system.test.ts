@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { check, defineModel, IllegalTransitionError, invariant, type Model } from '../../src/index.js';
 import { registry } from '../../models/index.js';
+import { itExhaustsSmallScenarios } from '../support/scenarios.js';
 import { DEFAULT_CONFIG, SETTINGS } from '../../models/system/config.js';
 import { grantEntry } from '../../models/system/grants.js';
 import { guestMigration } from '../../models/system/migration.js';
@@ -96,18 +97,7 @@ function witness(scenario: string, p: (s: SystemState) => boolean): { steps: str
 }
 
 describe('system: the correct model keeps guests apart', () => {
-  it('has a pinned count for every small scenario', () => {
-    expect(small.map((s) => s.name).sort()).toEqual(Object.keys(PINNED).sort());
-  });
-
-  for (const sc of small) {
-    it(`${sc.name}: BFS exhausts it with every invariant holding and no deadlock (${PINNED[sc.name]?.states} states)`, () => {
-      const r = check(build(sc.name), { strategy: 'bfs' });
-      expect(r.violation).toBeUndefined();
-      expect(r).toMatchObject({ ok: true, complete: true, states: PINNED[sc.name].states, depth: PINNED[sc.name].depth });
-      expect([...r.invariants].sort()).toEqual(entry.invariants.map((i) => i.name).sort());
-    });
-  }
+  itExhaustsSmallScenarios(entry, PINNED, build);
 
   it('reaches what the invariants speak of (they are not vacuous on the model)', () => {
     // DMA in flight on a guest's buffer, and the flush that completes it.
