@@ -71,7 +71,13 @@ function deliveredTwice(s: S): number[] {
 export const noDuplication = invariant<S>('S13.no-duplication', (s) => deliveredTwice(s).length === 0, {
   ref: 'S13',
   statement: 'no packet is delivered twice: not by the fast path and again by the slow path after a teardown or a reconnect',
-  explain: (s) => deliveredTwice(s).map((id) => `packet ${id} was delivered twice`).join('; '),
+  explain: (s) =>
+    deliveredTwice(s)
+      .map((id) => {
+        const p = s.packets.find((x) => x.id === id)!;
+        return `packet ${id} (${mac(p.srcMac)} → ${mac(p.dstMac)}) was delivered ${s.packets.filter((x) => x.id === id && x.at === 'delivered').length} times`;
+      })
+      .join('; '),
 });
 
 function staleEntries(s: S): string[] {

@@ -30,7 +30,8 @@ export const helloReplyAfterHello = stepInvariant<S>(
   {
     ref: 'S9',
     statement: 'dom0 accepts a HELLO-REPLY (allocates the VI, leaves hw_state NONE) only after it sent HELLO',
-    explain: () => 'hw_state left NONE on a HELLO-REPLY although no HELLO had been sent',
+    explain: (before, after, step) =>
+      `${step.label} took dom0's hw_state ${before.be?.hw} → ${after.be?.hw} (VI allocated for the HELLO-REPLY) with helloSent=${before.be?.helloSent}: dom0 never sent HELLO`,
   },
 );
 
@@ -40,7 +41,7 @@ export const mapbufAfterSetup = stepInvariant<S>(
   {
     ref: 'S9',
     statement: 'dom0 maps guest buffer pages for a MAPBUF only when hw_state ≠ NONE',
-    explain: (before, after) => `mapped ${before.be?.mapped} → ${after.be?.mapped} pages with hw_state NONE`,
+    explain: (before, after, step) => `${step.label} mapped ${before.be?.mapped} → ${after.be?.mapped} buffer pages with dom0's hw_state ${before.be?.hw} (no VI set up)`,
   },
 );
 
@@ -50,7 +51,7 @@ export const bufferQuota = invariant<S>(
   {
     ref: 'S10',
     statement: 'per guest, mapped buffer pages ≤ negotiated max_pages ≤ dom0 quota',
-    explain: (s) => `mapped ${s.be?.mapped}, max_pages ${s.be?.maxPages}, quota ${s.be?.quota}`,
+    explain: (s) => `dom0 maps ${s.be?.mapped} buffer pages of the guest, max_pages ${s.be?.maxPages}, quota ${s.be?.quota}`,
   },
 );
 
@@ -91,7 +92,7 @@ export const filtersNeedVi = invariant<S>(
   {
     ref: 'S7',
     statement: 'a hardware filter steers to the guest only while its VI and filter state exist (hw_state FILTER or HWINFO)',
-    explain: (s) => `${s.be?.filters} filter(s) live with hw_state ${s.be?.hw}`,
+    explain: (s) => `${s.be?.filters} filter(s) still steer to the guest with dom0's hw_state ${s.be?.hw} (VI ${s.be?.hw === 'NONE' ? 'not allocated' : 'not set up'})`,
   },
 );
 
@@ -105,7 +106,11 @@ export const pinnedWhileMapped = invariant<S>(
   {
     ref: 'S3',
     statement: 'the guest does not end access to or free its shared or buffer pages while dom0 still maps them',
-    explain: (s) => `dom0 maps the shared pages=${s.be?.vnic} and ${s.be?.mapped} buffer page(s), but the guest has freed them`,
+    explain: (s) => {
+      const held = [s.be?.vnic && 'the shared control/message pages (vnic set up)', s.be?.mapped && `${s.be.mapped} buffer page(s)`].filter(Boolean).join(' and ');
+      const gone = s.fe === null ? 'the guest plugin has detached (no vnic)' : !s.fe.domU ? 'the guest freed its domU shared state (domU_state_is_setup=false)' : 'the guest freed its shared pages';
+      return `dom0 still maps ${held}, but ${gone}`;
+    },
   },
 );
 

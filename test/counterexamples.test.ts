@@ -1,49 +1,54 @@
 /**
  * The saved counterexamples (test/counterexamples/<model>/*.trace.json, written by
- * `npm run counterexamples`) replay on every run: each mutant's trace still reaches an invariant
- * that mutant names, and no longer does once the bug is taken out; each finding still shows.
+ * `npm run counterexamples`) replay on every run through `replayCorpus` (accelcheck/vitest):
+ * each trace reproduces its recorded violation step for step, and the manifest
+ * (test/counterexamples/expected.json) says that the same steps hold once the bug is taken out —
+ * each mutant switched off, each finding with its fix set.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readTrace, replay, type Config } from '../src/index.js';
-import { buildEntry } from '../src/cli/resolve.js';
+import { readTrace } from '../src/index.js';
+import { corpusCases, replayCorpus } from '../src/vitest/index.js';
 import { registry } from '../models/index.js';
+import { FINDINGS, manifest } from './counterexamples/regenerate.js';
 
 const dir = join(__dirname, 'counterexamples');
-const files = readdirSync(dir)
-  .filter((d) => statSync(join(dir, d)).isDirectory())
-  .flatMap((d) => readdirSync(join(dir, d)).filter((f) => f.endsWith('.trace.json')).map((f) => join(dir, d, f)));
 
-function rebuild(config: Config, mutant: string | null, model: string) {
-  const entry = registry.models.find((m) => m.name === model);
-  if (!entry) throw new Error(`unknown model ${model}`);
-  const { mutant: _recorded, ...settings } = config;
-  return { entry, model: buildEntry(entry, settings, mutant, model) };
-}
+replayCorpus(dir, { registry, title: 'saved counterexamples replay' });
 
-describe('saved counterexamples replay', () => {
-  it('there is one for every mutant of every built-in model', () => {
-    const names = files.map((f) => relative(dir, f));
-    for (const m of registry.models) for (const x of m.mutants) expect(names).toContain(`${m.name}/${x.name}.trace.json`);
+describe('the saved counterexamples cover', () => {
+  const cases = corpusCases(dir, { registry });
+  const files = [...new Set(cases.map((c) => c.file))];
+
+  it('one trace for every mutant of every built-in model, reaching an invariant that mutant breaks', () => {
+    let mutants = 0;
+    for (const m of registry.models) {
+      for (const x of m.mutants) {
+        mutants++;
+        const file = `${m.name}/${x.name}.trace.json`;
+        expect(files).toContain(file);
+        const trace = readTrace(join(dir, file));
+        expect((trace.config as { mutant?: unknown }).mutant).toBe(x.name);
+        expect(x.breaks, `${file} records ${trace.violation.name}`).toContain(trace.violation.name);
+      }
+    }
+    expect(mutants).toBeGreaterThan(0);
   });
 
-  for (const file of files) {
-    it(relative(dir, file), () => {
-      const trace = readTrace(file);
-      const config = trace.config as Config;
-      const mutant = typeof config.mutant === 'string' ? config.mutant : null;
-      const { entry, model } = rebuild(config, mutant, trace.model);
-      const r = replay(model, trace);
-      expect(r.status, r.status === 'stale' ? r.reason : '').toBe('reproduced');
-      if (r.status !== 'reproduced') return;
-      expect(r.violation.name).toBe(trace.violation.name);
-      if (mutant !== null) {
-        expect(entry.mutants.find((m) => m.name === mutant)!.breaks).toContain(r.violation.name);
-        // With the bug taken out, the same steps no longer lead to the violation.
-        const fixed = rebuild(config, null, trace.model).model;
-        expect(replay(fixed, { ...trace, config: fixed.config }).status).toBe('stale');
-      }
-    });
-  }
+  it('one trace for every documented finding', () => {
+    for (const f of FINDINGS) expect(files).toContain(`${f.model}/finding-${f.name}.trace.json`);
+  });
+
+  it('expected.json is the manifest `npm run counterexamples` writes: every mutant off, every finding fixed, expecting holds', () => {
+    const written = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as unknown;
+    expect(written).toEqual(manifest());
+    expect(cases.filter((c) => c.problem)).toEqual([]);
+    const fixes = cases.filter((c) => c.set !== undefined);
+    const mutantTraces = files.filter((f) => !f.split('/')[1].startsWith('finding-'));
+    expect(fixes.filter((c) => c.expect === 'holds').map((c) => c.file).sort()).toEqual([...files].sort());
+    expect(fixes.filter((c) => c.set!.mutant === null).map((c) => c.file).sort()).toEqual(mutantTraces.sort());
+    // Every file is also checked as recorded.
+    expect(cases.filter((c) => c.expect === 'recorded').map((c) => c.file)).toEqual(files);
+  });
 });

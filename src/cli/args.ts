@@ -24,9 +24,10 @@ const run: Options = {
 };
 
 export const commandOptions: Record<string, Options> = {
-  check: { ...run, strategy: { type: 'string' } },
-  simulate: { ...run, seed: { type: 'string' }, walks: { type: 'string' } },
-  replay: { ...common, model: { type: 'string' } },
+  check: { ...run, strategy: { type: 'string' }, minimize: { type: 'boolean' } },
+  simulate: { ...run, seed: { type: 'string' }, walks: { type: 'string' }, path: { type: 'string' }, 'no-shrink': { type: 'boolean' }, 'no-swarm': { type: 'boolean' } },
+  replay: { ...common, model: { type: 'string' }, step: { type: 'string' } },
+  convert: { ...common },
   list: { ...common },
   diagram: { ...common, out: { type: 'string', short: 'o' } },
 };
@@ -64,6 +65,7 @@ Usage:
   accelcheck check [MODEL] [options]      exhaustive search (BFS by default); no MODEL: every small default scenario
   accelcheck simulate [MODEL] [options]   seeded random walks, for spaces too large to exhaust
   accelcheck replay FILE [--model PATH]   re-execute a trace step by step; exits 1 at the recorded violation
+  accelcheck convert IN OUT               between accelcheck traces and ITF (OUT ending .itf.json: to ITF)
   accelcheck list [--json]                models, scenarios, invariants and mutants
   accelcheck diagram [MODEL] [--out FILE] each component's control machine as Mermaid (Markdown)
 
@@ -77,11 +79,20 @@ Options (check, simulate):
   --strategy bfs|dfs     search order (check; default bfs: shortest counterexamples)
   --max-states N         stop after N distinct states (result: complete false)
   --max-depth N          do not go beyond N steps (simulate: walk length, default 100)
+  --minimize             check: shorten the counterexample (delta debugging, each candidate re-executed)
   --seed N, --walks N    simulate: seed (default 1) and number of walks (default 1000)
+  --path P               simulate: replay fast-check's counterexample path P (printed with a finding)
+  --no-shrink            simulate: keep the failing walk as found
+  --no-swarm             simulate: draw among all enabled actions (default: each walk favours a random half)
   --no-deadlock          do not report states without enabled actions
-  --out FILE             write the counterexample trace to FILE
+  --out FILE             write the counterexample trace to FILE (FILE.itf.json: in ITF)
   --json                 one JSON result object per run on stdout (progress stays on stderr)
   --quiet                no progress lines
   --debug                stack traces for errors
+
+Options (replay):
+  --model PATH           the model module, for a trace of your own model
+  --step K               print the whole state after step K (0: the initial state)
+  --json                 the replay as one JSON object
 
 Exit codes: 0 no violation, 1 violation found (replay: reproduced), 2 bad input or usage.`;

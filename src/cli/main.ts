@@ -8,12 +8,13 @@ import type { Registry } from '../registry.js';
 import { InputError } from '../trace/file.js';
 import { HELP, parse } from './args.js';
 import { processIo, type Io } from './io.js';
+import { convertCommand } from './convert.js';
 import { diagramCommand } from './diagram.js';
 import { listCommand } from './list.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 
-const COMMANDS = ['check', 'simulate', 'replay', 'list', 'diagram'];
+const COMMANDS = ['check', 'simulate', 'replay', 'convert', 'list', 'diagram'];
 
 export async function main(argv: string[], registry: Registry, io: Io = processIo()): Promise<number> {
   const debug = argv.includes('--debug');
@@ -41,6 +42,8 @@ export async function main(argv: string[], registry: Registry, io: Io = processI
         return diagramCommand(args, io, registry);
       case 'replay':
         return await replayCommand(args, io, registry);
+      case 'convert':
+        return convertCommand(args, io);
       default:
         return await runCommand(command as 'check' | 'simulate', args, io, registry);
     }

@@ -6,7 +6,7 @@ import type { CheckResult, ExploreOptions } from '../explore/types.js';
 import type { Registry } from '../registry.js';
 import { formatProgress, formatResult } from '../report/result.js';
 import { styleFor } from '../report/style.js';
-import { InputError, writeJsonFile } from '../trace/file.js';
+import { InputError, writeTrace } from '../trace/file.js';
 import { intOption, type Parsed } from './args.js';
 import type { Io } from './io.js';
 import { resolveTargets, type Target } from './resolve.js';
@@ -24,6 +24,8 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
   };
   const seed = intOption(v, 'seed', 0, 0xffffffff);
   const walks = intOption(v, 'walks', 1);
+  const path = v.path as string | undefined;
+  if (path !== undefined && !/^\d+(:\d+)*$/.test(path)) throw new InputError(`--path must be fast-check's counterexample path, like 12:0:3, got '${path}'`);
   const out = v.out as string | undefined;
   const targets = await resolveTargets(
     registry,
@@ -47,13 +49,13 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
     const source = sourceFor(t, out, io.cwd);
     const result: CheckResult =
       command === 'check'
-        ? check(t.model, { ...explore, strategy: strategy as 'bfs' | 'dfs' | undefined, onProgress }, { source })
-        : simulate(t.model, { ...explore, seed, walks, onProgress }, { source });
+        ? check(t.model, { ...explore, strategy: strategy as 'bfs' | 'dfs' | undefined, minimize: v.minimize === true, onProgress }, { source })
+        : simulate(t.model, { ...explore, seed, walks, path, shrink: !v['no-shrink'], swarm: !v['no-swarm'], onProgress }, { source });
     let tracePath: string | undefined;
     if (result.violation) {
       found = true;
       if (out && !written) {
-        writeJsonFile(resolve(io.cwd, out), result.violation.trace);
+        writeTrace(resolve(io.cwd, out), result.violation.trace);
         written = true;
         tracePath = out;
       }
@@ -61,11 +63,28 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
     if (v.json) {
       io.stdout.write(`${JSON.stringify({ ...result, scenario: t.scenario ?? null, mutant: t.mutant })}\n`);
     } else {
-      io.stdout.write(`${formatResult(result, { title: t.title, mutant: t.mutant }, style, { tracePath, replayHint: tracePath ? `accelcheck replay ${tracePath}` : undefined })}\n`);
+      const reproduce = command === 'simulate' && result.violation ? reproduceCommand(t, v, result, io.cwd) : undefined;
+      io.stdout.write(`${formatResult(result, { title: t.title, mutant: t.mutant }, style, { tracePath, replayHint: tracePath ? `accelcheck replay ${tracePath}` : undefined, reproduce })}\n`);
     }
   }
   if (out && !found && !v.quiet) io.stderr.write(`no violation: nothing written to ${out}\n`);
   return found ? 1 : 0;
+}
+
+/** The command line that goes straight to a simulate finding: the same target, seed and fast-check path. */
+function reproduceCommand(t: Target, v: Parsed['values'], r: CheckResult, cwd: string): string {
+  const quote = (x: string): string => (/^[\w./:=,@+-]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`);
+  const parts = ['accelcheck', 'simulate', t.source ? relative(cwd, t.source) || t.source : t.title.split('/')[0]];
+  if (t.scenario) parts.push('--scenario', t.scenario);
+  if (t.mutant) parts.push('--mutant', t.mutant);
+  for (const s of (v.set as string[] | undefined) ?? []) parts.push('--set', s);
+  for (const i of (v.invariant as string[] | undefined) ?? []) parts.push('--invariant', i);
+  if (v['max-depth'] !== undefined) parts.push('--max-depth', String(v['max-depth']));
+  if (v['no-deadlock']) parts.push('--no-deadlock');
+  if (v['no-swarm']) parts.push('--no-swarm');
+  parts.push('--seed', String(r.seed));
+  if (r.path) parts.push('--path', r.path);
+  return parts.map(quote).join(' ');
 }
 
 /** For a user's module: its path relative to where the trace file goes, so the pair can move together. */

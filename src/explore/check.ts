@@ -12,7 +12,9 @@ import { buildTrace, type TraceContext } from '../trace/build.js';
 import type { TraceViolation } from '../trace/types.js';
 import { explorers } from './registry.js';
 import type { Finding } from './search.js';
-import type { CheckOptions, CheckResult, ExploreOptions, Violation } from './types.js';
+import { minimize, stepsOf } from './shrink.js';
+import type { CheckOptions, CheckResult, ExploreOptions, Minimized, Violation } from './types.js';
+import { sameFinding, Walker, type WalkRun } from './walk.js';
 
 /** Bad options: the caller's mistake, reported in one line. */
 export class OptionError extends Error {
@@ -86,6 +88,16 @@ export function toViolation<S>(cm: CompiledModel<S>, init: S, path: number[], f:
   return v;
 }
 
+/** Delta-debug a counterexample path (explore/shrink.ts): the shortest walk found that shows the same finding. */
+function shorten<S>(cm: CompiledModel<S>, init: S, found: WalkRun<S>, deadlock: boolean): { run: WalkRun<S>; minimized: Minimized } {
+  const walker = new Walker(cm, deadlock);
+  const target = { kind: found.finding!.kind, name: found.finding!.name };
+  const again = walker.rerun(init, stepsOf(found), 0, false);
+  if (!sameFinding(again.finding, target)) throw new Error(`internal: the ${target.kind} ${target.name} does not show again when its path is re-executed`);
+  const { run, tried, rounds } = minimize(walker, again, target);
+  return { run, minimized: { from: found.path.length, to: run.path.length, by: 'ddmin', rounds, tried } };
+}
+
 /** Exhaustively explore `model` (BFS by default) and check its invariants and deadlocks. */
 export function check<S>(model: Model<S>, options: CheckOptions = {}, context: TraceContext = {}): CheckResult {
   const strategy = options.strategy ?? 'bfs';
@@ -116,7 +128,14 @@ export function check<S>(model: Model<S>, options: CheckOptions = {}, context: T
   if (f) {
     const path = f.at >= 0 ? search.store.path(f.at) : [];
     if (f.then !== undefined) path.push(f.then);
-    result.violation = toViolation(cm, init, path, f, { strategy, ...context });
+    let run: WalkRun<S> = { path, states: [], finding: f };
+    if (options.minimize) {
+      const shortened = shorten(cm, init, run, options.deadlock ?? true);
+      run = shortened.run;
+      result.minimized = shortened.minimized;
+    }
+    result.violation = toViolation(cm, init, run.path, run.finding!, { strategy, ...context });
   }
+  result.durationMs = Math.round(performance.now() - started);
   return result;
 }

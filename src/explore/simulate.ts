@@ -1,25 +1,34 @@
 /**
- * Seeded random walks (TLC's simulation mode): each walk starts at the initial state and takes
- * a uniformly chosen *enabled* step until it reaches the depth bound, a deadlock or a
- * violation. Walk w of seed s is always the same walk, so a run is reproducible from its seed.
- * A random run never proves a model safe: its result is always `complete: false`.
+ * Random exploration with fast-check (TLC's simulation mode, with shrinking): `walks` runs of
+ * the walk arbitrary (explore/arbitrary.ts), each a walk of enabled actions from the initial
+ * state. The first walk that shows a finding is shrunk by fast-check to a shorter walk that
+ * still shows the same finding (same invariant, deadlock, or throwing step), and that walk
+ * becomes the trace. The seed and fast-check's counterexample path reproduce a run exactly
+ * (`--seed S --path P` goes straight to the shrunk walk). A random run never proves a model
+ * safe: its result is always `complete: false`.
  */
-import { describeError, StepError, successor, violatedState, violatedStep } from '../model/compile.js';
+import fc from 'fast-check';
+import { describeError } from '../model/compile.js';
 import type { Model } from '../model/types.js';
-import { Encoder, PlainDataError } from '../state/encode.js';
 import { collisionProbability, fingerprint, fp } from '../state/fingerprint.js';
 import { StateStore } from '../state/store.js';
 import type { TraceContext } from '../trace/build.js';
+import { runOf, WalkArbitrary, type Walk } from './arbitrary.js';
 import { OptionError, prepare, toViolation } from './check.js';
-import { rng } from './random.js';
-import type { Finding } from './search.js';
 import type { CheckResult, ExploreOptions } from './types.js';
+import { sameFinding, Walker, type Target, type WalkRun } from './walk.js';
 
 export interface SimulateOptions extends ExploreOptions {
   /** Seed of the run (default 1). */
   seed?: number;
   /** Number of walks (default 1000). */
   walks?: number;
+  /** fast-check's counterexample path, printed with a finding: replays straight to it. */
+  path?: string;
+  /** Shrink a failing walk (default true). */
+  shrink?: boolean;
+  /** Each walk favours a random half of the actions (swarm testing, explore/arbitrary.ts; default true). */
+  swarm?: boolean;
   /** Stop after this long even if walks remain (ms). */
   timeLimitMs?: number;
 }
@@ -32,123 +41,79 @@ export function simulate<S>(model: Model<S>, options: SimulateOptions = {}, cont
   const maxDepth = options.maxDepth ?? DEFAULT_WALK_DEPTH;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new OptionError(`seed must be an integer from 0 to 4294967295, got ${seed}`);
   if (!Number.isInteger(walks) || walks < 1) throw new OptionError(`walks must be a positive integer, got ${walks}`);
+  if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path)) throw new OptionError(`path must look like 12:0:3 (fast-check's counterexample path), got '${options.path}'`);
   const started = performance.now();
   const { cm, init } = prepare(model, { ...options, maxDepth });
   const deadlock = options.deadlock ?? true;
   const seen = new StateStore(1 << 12);
-  const encoder = new Encoder();
-  const n = cm.instances.length;
-  const enabledList = new Int32Array(n);
   let transitions = 0;
   let depth = 0;
-  let walk = 0;
-  let finding: Finding | undefined;
-  let path: number[] = [];
+  let generated = 0;
   const every = options.progressEveryMs ?? 2000;
   let nextProgress = Date.now() + every;
-  const remember = (s: S, at: number, via: number | undefined, label: string): boolean => {
-    try {
-      const len = encoder.encode(s);
-      fingerprint(encoder.words, len);
-      seen.add(fp.lo, fp.hi, -1, -1);
-      return true;
-    } catch (e) {
-      if (!(e instanceof PlainDataError)) throw e;
-      finding = { kind: 'error', name: label, message: `state after ${label} is not plain data: ${e.message}`, at, throwing: via };
-      return false;
-    }
-  };
-  const failWith = (e: unknown, at: number, extra: Partial<Finding>): void => {
-    const err = e instanceof StepError ? e : new StepError('effect', 'model', e);
-    finding = { kind: 'error', name: err.label, message: err.message, at, ...extra };
-  };
-
-  try {
-    const first = violatedState(cm, init);
-    if (first) finding = { kind: 'invariant', name: first.name, message: `invariant ${first.name} violated`, property: first, at: 0 };
-  } catch (e) {
-    failWith(e, 0, {});
-  }
-  remember(init, 0, undefined, 'init');
-  for (walk = 0; walk < walks && !finding; walk++) {
-    const r = rng(seed, walk);
-    let s = init;
-    path = [];
-    for (let d = 0; d <= maxDepth && !finding; d++) {
-      let count = 0;
-      for (let j = 0; j < n && !finding; j++) {
-        const inst = cm.instances[j];
-        try {
-          if (inst.action.guard(s, inst.param) === true) enabledList[count++] = j;
-        } catch (e) {
-          failWith(new StepError('guard', inst.label, e), path.length, { throwing: j });
-        }
-      }
-      if (finding) break;
-      if (count === 0) {
-        let terminal = true;
-        try {
-          terminal = !deadlock || cm.model.terminal(s) === true;
-        } catch (e) {
-          failWith(new StepError('terminal', 'terminal', e), path.length, {});
-          break;
-        }
-        if (!terminal) finding = { kind: 'deadlock', name: 'deadlock', message: 'no action is enabled and the state is not terminal', at: path.length };
-        break;
-      }
-      if (d === maxDepth) break;
-      const j = enabledList[r.below(count)];
-      let next: S;
-      try {
-        next = successor(cm, s, j);
-      } catch (e) {
-        failWith(e, path.length, { throwing: j });
-        break;
-      }
-      transitions++;
-      if (!remember(next, path.length, j, cm.instances[j].label)) break;
-      try {
-        const stepBroken = violatedStep(cm, s, next, j);
-        path.push(j);
-        if (path.length > depth) depth = path.length;
-        const broken = stepBroken ?? violatedState(cm, next);
-        if (broken) finding = { kind: 'invariant', name: broken.name, message: `${broken.kind === 'step' ? 'step ' : ''}invariant ${broken.name} violated`, property: broken, at: path.length, ...(stepBroken ? { then: j } : {}) };
-      } catch (e) {
-        failWith(e, path.length, {});
-      }
-      s = next;
-    }
+  const counting = new Walker(cm, deadlock, (words, len) => {
+    fingerprint(words, len);
+    seen.add(fp.lo, fp.hi, -1, -1);
+  });
+  const onWalk = (run: WalkRun<S>): void => {
+    generated++;
+    transitions += run.path.length;
+    if (run.path.length > depth) depth = run.path.length;
     if (options.onProgress && Date.now() >= nextProgress) {
       nextProgress = Date.now() + every;
       const elapsedMs = performance.now() - started;
-      options.onProgress({ states: seen.size, transitions, depth, queue: walks - walk - 1, elapsedMs, statesPerSecond: Math.round((seen.size * 1000) / elapsedMs) });
+      options.onProgress({ states: seen.size, transitions, depth, queue: Math.max(0, walks - generated), elapsedMs, statesPerSecond: Math.round((seen.size * 1000) / elapsedMs) });
     }
-    if (options.timeLimitMs !== undefined && performance.now() - started > options.timeLimitMs) {
-      walk++;
-      break;
+  };
+  const arbitrary = new WalkArbitrary(cm, init, maxDepth, counting, new Walker(cm, deadlock), onWalk, options.swarm ?? true);
+
+  // The first finding fixes the target; shrinking keeps only walks that show the same one.
+  let target: Target | undefined;
+  let original: WalkRun<S> | undefined;
+  const property = fc.property(arbitrary, (w: Walk<S>) => {
+    const run = runOf(w)!;
+    if (!run.finding) return true;
+    if (!target) {
+      target = { kind: run.finding.kind, name: run.finding.name };
+      original = run;
     }
+    return !sameFinding(run.finding, target);
+  });
+  const details = fc.check(property, {
+    seed,
+    numRuns: walks,
+    ...(options.path !== undefined ? { path: options.path } : {}),
+    endOnFailure: options.shrink === false,
+    ...(options.timeLimitMs !== undefined ? { interruptAfterTimeLimit: options.timeLimitMs, markInterruptAsFailure: false } : {}),
+  });
+  if (details.failed && !details.counterexample) {
+    throw new Error(`internal: fast-check failed without a counterexample: ${describeError(details.errorInstance)}`);
   }
   const result: CheckResult = {
-    ok: finding === undefined,
+    ok: !details.failed,
     model: model.name,
     config: model.config,
     strategy: 'random',
     states: seen.size,
     transitions,
     depth,
-    durationMs: Math.round(performance.now() - started),
+    durationMs: 0,
     complete: false,
     invariants: [...cm.stateInvariants, ...cm.stepInvariants].map((i) => i.name),
     collisionProbability: collisionProbability(seen.size),
     seed,
-    walks: finding ? walk + 1 : walk,
+    walks: details.failed ? details.numRuns : generated,
   };
-  if (finding) {
+  if (details.failed) {
+    const run = runOf(details.counterexample![0] as Walk<S>)!;
+    if (details.counterexamplePath) result.path = details.counterexamplePath;
+    if (original && options.shrink !== false) result.minimized = { from: original.path.length, to: run.path.length, by: 'fast-check', rounds: details.numShrinks };
     try {
-      result.violation = toViolation(cm, init, path, finding, { strategy: 'random', seed, ...context });
+      result.violation = toViolation(cm, init, run.path, run.finding!, { strategy: 'random', seed, ...(result.path ? { path: result.path } : {}), ...context });
     } catch (e) {
       throw new Error(`internal: could not rebuild the trace of a random walk: ${describeError(e)}`);
     }
   }
+  result.durationMs = Math.round(performance.now() - started);
   return result;
 }

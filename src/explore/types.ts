@@ -26,6 +26,19 @@ export interface ExploreOptions {
 
 export interface CheckOptions extends ExploreOptions {
   strategy?: 'bfs' | 'dfs';
+  /** Shorten a counterexample by delta debugging (explore/shrink.ts) before reporting it. */
+  minimize?: boolean;
+}
+
+/** How a counterexample was shortened: its length as found and as reported. */
+export interface Minimized {
+  from: number;
+  to: number;
+  by: 'fast-check' | 'ddmin';
+  /** Successful shortenings. */
+  rounds: number;
+  /** Candidate walks re-executed (ddmin). */
+  tried?: number;
 }
 
 export interface Violation {
@@ -68,4 +81,7 @@ export interface CheckResult {
   collisionProbability?: number;
   seed?: number;
   walks?: number;
+  /** simulate: fast-check's counterexample path (with `seed`, replays straight to the walk). */
+  path?: string;
+  minimized?: Minimized;
 }

@@ -15,7 +15,7 @@ export function violationTitle(v: { kind: string; name: string }, style: ChalkIn
   return v.kind === 'invariant' ? `invariant ${style.bold(v.name)} violated` : v.kind === 'deadlock' ? 'deadlock' : `error in ${style.bold(v.name)}`;
 }
 
-export function formatResult(r: CheckResult, label: RunLabel, style: ChalkInstance, opts: { tracePath?: string; replayHint?: string } = {}): string {
+export function formatResult(r: CheckResult, label: RunLabel, style: ChalkInstance, opts: { tracePath?: string; replayHint?: string; reproduce?: string } = {}): string {
   const lines: string[] = [];
   const mutant = label.mutant ? style.magenta(` [mutant ${label.mutant}]`) : '';
   const perSecond = r.durationMs > 0 ? (r.states * 1000) / r.durationMs : r.states;
@@ -34,13 +34,16 @@ export function formatResult(r: CheckResult, label: RunLabel, style: ChalkInstan
     lines.push(`${style.green('✔')} ${style.bold(label.title)}${mutant} ${r.strategy}: no violation · ${figures.join(' · ')} · ${coverage}`);
   } else {
     const v = r.violation!;
-    const after = `after ${v.trace.steps.length} step${v.trace.steps.length === 1 ? '' : 's'}`;
+    const m = r.minimized;
+    const shortened = m ? ` (${m.by === 'fast-check' ? 'shrunk by fast-check' : 'minimized'} from ${m.from})` : '';
+    const after = `after ${v.trace.steps.length} step${v.trace.steps.length === 1 ? '' : 's'}${shortened}`;
     lines.push(`${style.red('✘')} ${style.bold(label.title)}${mutant} ${r.strategy}: ${style.red(violationTitle(v, style))} ${after} · ${figures.join(' · ')}`);
     if (v.statement || v.ref) lines.push(`  ${style.dim([v.ref, v.statement].filter(Boolean).join(' · '))}`);
     lines.push(`  ${v.message}`);
     lines.push(...formatSteps(stepsOf(v.trace), style, '  '));
     if (v.kind === 'error' && v.trace.violation.action) lines.push(`  ${style.red('→')} ${style.yellow(v.trace.violation.action)} throws`);
     if (opts.tracePath) lines.push(`  trace written to ${opts.tracePath}${opts.replayHint ? ` · replay: ${opts.replayHint}` : ''}`);
+    if (opts.reproduce) lines.push(`  seed ${r.seed}${r.path ? `, fast-check path ${r.path}` : ''} · reproduce: ${opts.reproduce}`);
   }
   if (r.invariants.length) lines.push(style.dim(`  invariants checked (${r.invariants.length}): ${r.invariants.join(', ')}`));
   else lines.push(style.dim('  no invariants declared (deadlocks and errors only)'));

@@ -9,6 +9,8 @@ import { TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceStep, type TraceViol
 export interface TraceContext {
   strategy?: string;
   seed?: number;
+  /** simulate: fast-check's counterexample path. */
+  path?: string;
   source?: string;
 }
 
@@ -36,6 +38,7 @@ export function buildTrace<S>(
     config: cm.model.config,
     ...(context.strategy !== undefined ? { strategy: context.strategy } : {}),
     ...(context.seed !== undefined ? { seed: context.seed } : {}),
+    ...(context.path !== undefined ? { path: context.path } : {}),
     init: structuredClone(init) as PlainValue,
     steps,
     violation,

@@ -1,9 +1,10 @@
 /**
- * Reading and writing trace documents. A file that is not a trace of a version we read is an
- * InputError naming what is wrong; writing goes through a temporary file so that nothing is
- * left half-written.
+ * Reading and writing trace documents, as accelcheck traces or as ITF (`.itf.json`, see itf.ts).
+ * A file that is not a trace of a version we read is an InputError naming what is wrong; writing
+ * goes through a temporary file so that nothing is left half-written.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { fromItf, isItf, isItfPath, toItf } from './itf.js';
 import { TRACE_FORMAT, TRACE_VERSION, type Trace } from './types.js';
 
 /** Bad input from a person: one line, exit code 2 at the CLI. */
@@ -54,7 +55,12 @@ export function readTrace(path: string): Trace {
   } catch (e) {
     throw new InputError(`${path} is not valid JSON: ${(e as Error).message}`);
   }
-  return parseTrace(value, path);
+  return isItf(value) ? fromItf(value, path) : parseTrace(value, path);
+}
+
+/** Write a trace atomically: as ITF when the path ends with `.itf.json`, else as an accelcheck trace. */
+export function writeTrace(path: string, trace: Trace): void {
+  writeJsonFile(path, isItfPath(path) ? toItf(trace) : trace);
 }
 
 /** Write a file atomically (temporary file, then rename): never half-written. */

@@ -4,9 +4,9 @@
  * where the trace says. A trace that no longer applies is `stale`, naming the step and why.
  */
 import { compile, describeError, isTerminal, StepError, successor, violatedState, violatedStep, type CompiledModel } from '../model/compile.js';
-import type { Model, PlainValue } from '../model/types.js';
+import type { Model, PlainValue, StateInvariant, StepInfo, StepInvariant } from '../model/types.js';
 import { Encoder, PlainDataError, sameState } from '../state/encode.js';
-import { diff, type Change } from './diff.js';
+import { diff, fieldPath, type Change } from './diff.js';
 import type { Trace, ViolationKind } from './types.js';
 
 export interface ReplayStep {
@@ -20,10 +20,24 @@ export interface ReplayStep {
 
 export interface ReplayedViolation {
   kind: ViolationKind;
+  /** The invariant's name, `deadlock`, or for an error the label of the step (or property) that threw. */
   name: string;
+  /** As recorded in the trace. */
   message: string;
   statement?: string;
   ref?: string;
+  /**
+   * What breaks it, computed on the replayed states (not copied from the trace): an invariant's
+   * `explain`; for a deadlock, the enabled count and the last state's control states; for an
+   * error, the throwing step and its message.
+   */
+  values?: string;
+  /** Error: the step whose guard or effect throws (taken after the last recorded step). */
+  action?: string;
+  /** Deadlock: how many step instances the model has (none of them enabled). */
+  instances?: number;
+  /** Deadlock: the last state's control states, `path=value` (string leaves; scalar leaves if it has none). */
+  control?: string[];
 }
 
 export type ReplayResult =
@@ -87,13 +101,15 @@ export function replay<S>(model: Model<S>, trace: Trace): ReplayResult {
       broken = violatedStep(cm, s, next, j) ?? violatedState(cm, next);
     } catch (e) {
       if (k === last && trace.violation.kind === 'error' && e instanceof StepError && e.label === trace.violation.name) {
-        return { status: 'reproduced', model: model.name, init, steps, violation: { kind: 'error', name: e.label, message: e.message } };
+        const values = `judging the state after step ${k} (${recorded.action}): ${e.message}`;
+        return { status: 'reproduced', model: model.name, init, steps, violation: { kind: 'error', name: e.label, message: e.message, values } };
       }
       return stale(k, `step ${k}: ${describeError(e)}`);
     }
     if (broken) {
       if (k === last && trace.violation.kind === 'invariant' && broken.name === trace.violation.name) {
-        return { status: 'reproduced', model: model.name, init, steps, violation: violationOf(broken, trace.violation.message) };
+        const values = broken.kind === 'step' ? explainStep(broken, s, next, inst.info) : explainState(broken, next);
+        return { status: 'reproduced', model: model.name, init, steps, violation: violationOf(broken, trace.violation.message, values) };
       }
       return stale(k, `step ${k} already violates ${broken.name}${k === last ? '' : ` (the trace records ${trace.violation.name} at step ${last})`}`);
     }
@@ -102,11 +118,54 @@ export function replay<S>(model: Model<S>, trace: Trace): ReplayResult {
   return atEnd(cm, s, trace, last, { init, steps, stale });
 }
 
-function violationOf(inv: { name: string; statement?: string; ref?: string }, message: string): ReplayedViolation {
+function violationOf(inv: { name: string; statement?: string; ref?: string }, message: string, values: string | undefined): ReplayedViolation {
   const v: ReplayedViolation = { kind: 'invariant', name: inv.name, message };
   if (inv.statement) v.statement = inv.statement;
   if (inv.ref) v.ref = inv.ref;
+  if (values) v.values = values;
   return v;
+}
+
+/** An explanation that throws or says nothing only loses its detail. */
+function attempt(f: () => string): string | undefined {
+  try {
+    const text = f();
+    return typeof text === 'string' && text.trim() !== '' ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function explainState<S>(inv: StateInvariant<S>, s: S): string | undefined {
+  const explain = inv.explain;
+  return explain ? attempt(() => explain(s)) : undefined;
+}
+
+function explainStep<S>(inv: StepInvariant<S>, before: S, after: S, step: StepInfo): string | undefined {
+  const explain = inv.explain;
+  return explain ? attempt(() => explain(before, after, step)) : undefined;
+}
+
+const MAX_CONTROL = 16;
+
+/**
+ * A state's control states, briefly: its string leaves (`be.state=Closing`), or, for a state
+ * without strings, its scalar leaves; at most MAX_CONTROL, then how many more.
+ */
+export function controlStates(state: PlainValue): string[] {
+  const strings: string[] = [];
+  const scalars: string[] = [];
+  const walk = (v: PlainValue, path: string): void => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    else if (typeof v === 'object' && v !== null) for (const k of Object.keys(v)) walk(v[k], fieldPath(path, k));
+    else {
+      const entry = `${path || '(state)'}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
+      (typeof v === 'string' ? strings : scalars).push(entry);
+    }
+  };
+  walk(state, '');
+  const all = strings.length > 0 ? strings : scalars;
+  return all.length <= MAX_CONTROL ? all : [...all.slice(0, MAX_CONTROL), `… ${all.length - MAX_CONTROL} more`];
 }
 
 /** After the last recorded step: the recorded violation must show here. */
@@ -131,7 +190,9 @@ function atEnd<S>(
     } catch (e) {
       return ctx.stale(0, describeError(e));
     }
-    return broken?.name === v.name ? done(violationOf(broken, v.message)) : ctx.stale(0, `${v.name} holds in the initial state: the trace no longer violates it`);
+    return broken?.name === v.name
+      ? done(violationOf(broken, v.message, explainState(broken, s)))
+      : ctx.stale(0, `${v.name} holds in the initial state: the trace no longer violates it`);
   }
   if (v.kind === 'deadlock') {
     for (let j = 0; j < cm.instances.length; j++) {
@@ -149,28 +210,33 @@ function atEnd<S>(
     } catch (e) {
       return ctx.stale(last, describeError(e));
     }
-    return done({ kind: 'deadlock', name: 'deadlock', message: v.message });
+    const control = controlStates(s as PlainValue);
+    const instances = cm.instances.length;
+    const values = `0 of ${instances} action${instances === 1 ? '' : 's'} enabled; control states: ${control.join(', ')}`;
+    return done({ kind: 'deadlock', name: 'deadlock', message: v.message, values, instances, control });
   }
   // kind 'error': the recorded step (or property) must still throw.
   if (v.action === undefined) return ctx.stale(last, `the error in ${v.name} does not occur at ${at}`);
   const j = cm.byLabel.get(v.action);
   if (j === undefined) return ctx.stale(last, `the model has no action ${v.action}`);
   const inst = cm.instances[j];
+  const thrown = (message: string, detail = message): ReplayResult =>
+    done({ kind: 'error', name: inst.label, message, action: inst.label, values: `${inst.label}, taken after ${at}: ${detail}` });
   try {
     if (inst.action.guard(s, inst.param) !== true) return ctx.stale(last, `${v.action} is not enabled after ${at}`);
   } catch (e) {
-    return done({ kind: 'error', name: inst.label, message: new StepError('guard', inst.label, e).message });
+    return thrown(new StepError('guard', inst.label, e).message);
   }
   let next: S;
   try {
     next = successor(cm, s, j);
   } catch (e) {
-    return done({ kind: 'error', name: inst.label, message: (e as Error).message });
+    return thrown((e as Error).message);
   }
   try {
     new Encoder().encode(next);
   } catch (e) {
-    if (e instanceof PlainDataError) return done({ kind: 'error', name: inst.label, message: v.message });
+    if (e instanceof PlainDataError) return thrown(v.message, `leaves a state that is not plain data: ${e.message}`);
     throw e;
   }
   return ctx.stale(last, `${v.action} no longer fails after ${at}`);

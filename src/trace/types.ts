@@ -33,6 +33,8 @@ export interface Trace {
   config: PlainValue;
   strategy?: string;
   seed?: number;
+  /** simulate: fast-check's counterexample path; with the seed, reproduces the walk. */
+  path?: string;
   /** The invariants checked, when the run checked only some of the model's. */
   invariants?: string[];
   init: PlainValue;

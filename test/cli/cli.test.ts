@@ -112,6 +112,8 @@ describe('bad input: one line, exit 2, no stack trace', () => {
     ['bad --max-states', ['check', 'philosophers', '--max-states', 'lots'], /--max-states must be an integer ≥ 1, got 'lots'/],
     ['bad --strategy', ['check', 'philosophers', '--strategy', 'astar'], /--strategy must be bfs or dfs/],
     ['bad --seed', ['simulate', 'philosophers', '--seed=-1'], /--seed must be an integer from 0 to 4294967295/],
+    ['bad --path', ['simulate', 'philosophers', '--path', '3:x'], /--path must be fast-check's counterexample path, like 12:0:3, got '3:x'/],
+    ['--minimize on simulate', ['simulate', 'philosophers', '--minimize'], /^accelcheck: simulate: unknown option --minimize/],
     ['missing model file', ['check', './nowhere.ts'], /^accelcheck: no such model file: \.\/nowhere\.ts/],
     ['file without a model', ['check', fixture('not-a-model.mjs')], /does not export a model: its default export must be defineModel/],
     ['file that throws while loading', ['check', fixture('throws-on-load.mjs')], /cannot load .*: this module fails while loading/],

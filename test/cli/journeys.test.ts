@@ -48,3 +48,31 @@ describe('every mutant: caught through the CLI, and its trace replays', () => {
     });
   }
 });
+
+describe('find a bug by simulation, reproduce it from the printed seed and path, replay it', () => {
+  it('simulate → reproduce command → the same trace → replay reproduces', async () => {
+    const dir = scratch();
+    const first = await accelcheck(['simulate', 'system', '--scenario', 'hijack', '--set', 'macFilters=false', '--out', join(dir, 'a.trace.json'), '--quiet']);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/S11\.delivery-isolation violated after \d+ steps \(shrunk by fast-check from \d+\)/);
+    const command = first.stdout.match(/reproduce: accelcheck (.*)$/m)![1].split(' ');
+    expect(command).toContain('--path');
+    const again = await accelcheck([...command, '--out', join(dir, 'b.trace.json'), '--quiet']);
+    expect(again.code).toBe(1);
+    const a = JSON.parse(readFileSync(join(dir, 'a.trace.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(dir, 'b.trace.json'), 'utf8'));
+    expect(b.steps).toEqual(a.steps);
+    const replayed = await accelcheck(['replay', join(dir, 'b.trace.json')]);
+    expect(replayed.code).toBe(1);
+    expect(replayed.stdout).toContain('reproduced: invariant S11.delivery-isolation violated');
+  });
+
+  it('check --strategy dfs --minimize reports the length before and after', async () => {
+    const r = await accelcheck(['check', 'system', '--scenario', 'migrate', '--set', 'teardown=as-built', '--strategy', 'dfs', '--minimize', '--json', '--quiet']);
+    expect(r.code).toBe(1);
+    const result = JSON.parse(r.stdout);
+    expect(result.minimized).toMatchObject({ by: 'ddmin' });
+    expect(result.minimized.to).toBe(result.violation.trace.steps.length);
+    expect(result.minimized.to).toBeLessThan(result.minimized.from);
+  });
+});
