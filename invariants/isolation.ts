@@ -17,7 +17,7 @@
 import { invariant, stepInvariant, type Invariant } from '../src/index.js';
 import type { Mapping } from '../models/system/grants.js';
 import type { SystemState } from '../models/system/state.js';
-import { hostOfVi, perNic, viCount, viOf } from './system-view.js';
+import { hostOfVi, viCount, viOf } from './system-view.js';
 
 type S = SystemState;
 

@@ -212,7 +212,7 @@ describe('expectModel(model).toHoldInvariants()', () => {
       expect(e, JSON.stringify(options)).toBeInstanceOf(OptionError);
     }
     expect((await rejection(expectModel(correct).toHoldInvariants({ maxstates: 5 } as never))).message).toBe(
-      "unknown option 'maxstates' (options: strategy, maxStates, maxDepth, invariants, deadlock, seed, walks, traceDir, allowIncomplete)",
+      "unknown option 'maxstates' (options: strategy, maxStates, maxDepth, invariants, deadlock, seed, walks, minimize, traceDir, allowIncomplete)",
     );
   });
 });
@@ -224,6 +224,9 @@ describe('expectModel(model).toViolate()', () => {
     expect(v.trace.steps).toHaveLength(4);
     await expect(expectModel(naive).toViolate()).resolves.toMatchObject({ name: 'mutualExclusion' });
     await expect(expectModel(naive).toViolate({ strategy: 'dfs' })).resolves.toMatchObject({ name: 'mutualExclusion' });
+    const minimized = await expectModel(naive).toViolate({ strategy: 'dfs', minimize: true });
+    expect(minimized.trace.steps).toHaveLength(4);
+    await expect(expectModel(naive).toViolate({ strategy: 'random', minimize: true })).rejects.toThrow(/random' always shrinks/);
     await expect(expectModel(stuck).toViolate('deadlock')).resolves.toMatchObject({ kind: 'deadlock', name: 'deadlock' });
   });
 

@@ -35,7 +35,14 @@ export function philosophers(n: number) {
       invariant(
         'forksConsistent',
         (s) => s.f.every((taken, j) => taken === (s.p[j] > 0 || s.p[(j + n - 1) % n] === 2)),
-        { statement: 'a fork is taken exactly when its left user holds it or its right neighbour eats', ref: 'calibration.md' },
+        {
+          statement: 'a fork is taken exactly when its left user holds it or its right neighbour eats',
+          ref: 'calibration.md',
+          explain: (s) => {
+            const j = s.f.findIndex((taken, k) => taken !== (s.p[k] > 0 || s.p[(k + n - 1) % n] === 2));
+            return `fork ${j} is ${s.f[j] ? 'taken' : 'free'} while philosopher ${j} is at ${s.p[j]} and philosopher ${(j + n - 1) % n} at ${s.p[(j + n - 1) % n]}`;
+          },
+        },
       ),
     ],
     terminal: () => false,

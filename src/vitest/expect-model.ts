@@ -32,6 +32,8 @@ export interface RunOptions {
   seed?: number;
   /** `random` only: the number of walks (default 1000). */
   walks?: number;
+  /** `bfs`/`dfs`: shorten the counterexample by delta debugging (`random` always shrinks). */
+  minimize?: boolean;
   /** Where a counterexample's trace file goes (default `accelcheck-traces` under the working directory). */
   traceDir?: string;
 }
@@ -57,7 +59,7 @@ export interface ModelAssertions {
   toViolate(options: RunOptions): Promise<Violation>;
 }
 
-const RUN_KEYS = ['strategy', 'maxStates', 'maxDepth', 'invariants', 'deadlock', 'seed', 'walks', 'traceDir'];
+const RUN_KEYS = ['strategy', 'maxStates', 'maxDepth', 'invariants', 'deadlock', 'seed', 'walks', 'minimize', 'traceDir'];
 
 function validate(options: unknown, keys: string[]): RunOptions & HoldOptions {
   if (options === undefined) return {};
@@ -74,7 +76,8 @@ function validate(options: unknown, keys: string[]): RunOptions & HoldOptions {
       if (o[k] !== undefined) throw new OptionError(`${k} applies only to strategy 'random'`);
     }
   }
-  for (const k of ['deadlock', 'allowIncomplete']) {
+  if (o.strategy === 'random' && o.minimize !== undefined) throw new OptionError(`minimize applies to 'bfs' and 'dfs'; strategy 'random' always shrinks`);
+  for (const k of ['deadlock', 'allowIncomplete', 'minimize']) {
     if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new OptionError(`${k} must be true or false, got ${JSON.stringify(o[k])}`);
   }
   if (o.traceDir !== undefined && (typeof o.traceDir !== 'string' || o.traceDir === '')) throw new OptionError('traceDir must be a non-empty path');
@@ -129,7 +132,7 @@ class Runner<S> implements ModelAssertions {
     const result =
       o.strategy === 'random'
         ? simulate(this.model, { ...explore, seed: o.seed, walks: o.walks }, context)
-        : check(this.model, { ...explore, strategy: o.strategy }, context);
+        : check(this.model, { ...explore, strategy: o.strategy, minimize: o.minimize }, context);
     return { result, traceDir };
   }
 

@@ -228,13 +228,10 @@ describe('replay computes the values that break the property on the replayed sta
 });
 
 describe('the built-in invariants explain themselves', () => {
-  /** The calibration model (models/calibration/philosophers.ts) is shared with SPIN and TLC and lives outside invariants/. */
-  const OUTSIDE = new Set(['philosophers']);
-
   it('every invariant of every built-in model (invariants/*.ts) has an explain', () => {
     const missing: string[] = [];
     let counted = 0;
-    for (const entry of registry.models.filter((m) => !OUTSIDE.has(m.name))) {
+    for (const entry of registry.models) {
       for (const sc of entry.scenarios) {
         for (const inv of entry.build(sc.config, null).invariants) {
           counted++;
