@@ -24,10 +24,20 @@ const run: Options = {
 };
 
 export const commandOptions: Record<string, Options> = {
-  check: { ...run, strategy: { type: 'string' }, minimize: { type: 'boolean' } },
-  simulate: { ...run, seed: { type: 'string' }, walks: { type: 'string' }, path: { type: 'string' }, 'no-shrink': { type: 'boolean' }, 'no-swarm': { type: 'boolean' } },
+  check: {
+    ...run,
+    strategy: { type: 'string' },
+    minimize: { type: 'boolean' },
+    workers: { type: 'string' },
+    bitstate: { type: 'string' },
+    memory: { type: 'string' },
+    symmetry: { type: 'boolean' },
+    shard: { type: 'string' },
+  },
+  simulate: { ...run, seed: { type: 'string' }, walks: { type: 'string' }, path: { type: 'string' }, 'no-shrink': { type: 'boolean' }, 'no-swarm': { type: 'boolean' }, shard: { type: 'string' } },
   replay: { ...common, model: { type: 'string' }, step: { type: 'string' } },
   convert: { ...common },
+  merge: { ...common, out: { type: 'string', short: 'o' } },
   list: { ...common },
   diagram: { ...common, out: { type: 'string', short: 'o' } },
 };

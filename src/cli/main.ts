@@ -11,10 +11,11 @@ import { processIo, type Io } from './io.js';
 import { convertCommand } from './convert.js';
 import { diagramCommand } from './diagram.js';
 import { listCommand } from './list.js';
+import { mergeCommand } from './merge.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 
-const COMMANDS = ['check', 'simulate', 'replay', 'convert', 'list', 'diagram'];
+const COMMANDS = ['check', 'simulate', 'replay', 'convert', 'merge', 'list', 'diagram'];
 
 export async function main(argv: string[], registry: Registry, io: Io = processIo()): Promise<number> {
   const debug = argv.includes('--debug');
@@ -44,6 +45,8 @@ export async function main(argv: string[], registry: Registry, io: Io = processI
         return await replayCommand(args, io, registry);
       case 'convert':
         return convertCommand(args, io);
+      case 'merge':
+        return mergeCommand(args, io);
       default:
         return await runCommand(command as 'check' | 'simulate', args, io, registry);
     }
