@@ -46,5 +46,22 @@ export function philosophers(n: number) {
       ),
     ],
     terminal: () => false,
+    // Rotational symmetry (the philosophers sit at a round table): the representative is the
+    // rotation of (p, f) that is least position by position (p[i], then f[i]). Fork i is
+    // philosopher i's left fork in every rotation, so rotating both arrays together renames
+    // philosophers and forks consistently; the invariant reads every position alike.
+    symmetry: (s) => {
+      const code = (k: number): number => s.p[k] * 2 + (s.f[k] ? 1 : 0);
+      let best = 0;
+      for (let r = 1; r < n; r++) {
+        for (let i = 0; i < n; i++) {
+          const d = code((i + r) % n) - code((i + best) % n);
+          if (d < 0) best = r;
+          if (d !== 0) break;
+        }
+      }
+      if (best === 0) return s;
+      return { p: s.p.map((_, i) => s.p[(i + best) % n]), f: s.f.map((_, i) => s.f[(i + best) % n]) };
+    },
   });
 }

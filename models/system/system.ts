@@ -27,6 +27,7 @@ import { freshNic, nicActions, viLifecycle } from './nic.js';
 import { initialPackets, isFinal, packetPath, packetSpecs, type PacketSpec } from './packets.js';
 import type { SystemState } from './state.js';
 import { cleanupVnic, teardownActions } from './teardown.js';
+import { systemSymmetry } from './symmetry.js';
 import { viActions } from './vi.js';
 
 /** Every component's control machine, for `accelcheck diagram`. */
@@ -100,5 +101,7 @@ export function system(cfg: SystemConfig, options: SystemOptions): Model<SystemS
     ],
     invariants,
     terminal: isTerminal,
+    // Interchangeable guests, when the scenario configures them alike (symmetry.ts).
+    symmetry: systemSymmetry(cfg, l),
   });
 }

@@ -89,6 +89,10 @@ Options (check, simulate):
   --strategy bfs|dfs     search order (check; default bfs: shortest counterexamples)
   --max-states N         stop after N distinct states (result: complete false)
   --max-depth N          do not go beyond N steps (simulate: walk length, default 100)
+  --bitstate BITS        check: keep states as 3 bits each in a 2^BITS-bit array (10–36; 30 = 128 MiB),
+                         SPIN's supertrace: far less memory, but states may be missed (the estimate is printed)
+  --memory MB            check: stop cleanly (complete false) when store + queue or the process RSS exceed MB
+  --symmetry             check: symmetry reduction over interchangeable guests (where the model declares it)
   --minimize             check: shorten the counterexample (delta debugging, each candidate re-executed)
   --seed N, --walks N    simulate: seed (default 1) and number of walks (default 1000)
   --path P               simulate: replay fast-check's counterexample path P (printed with a finding)

@@ -22,6 +22,8 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
     deadlock: !v['no-deadlock'],
     invariants: v.invariant as string[] | undefined,
   };
+  // check only (not declared for simulate): the bitstate store's 2^bits bits, the memory limit in MB, symmetry reduction.
+  const storage = { bitstate: intOption(v, 'bitstate', 10, 36), memoryMB: intOption(v, 'memory', 1), symmetry: v.symmetry === true };
   const seed = intOption(v, 'seed', 0, 0xffffffff);
   const walks = intOption(v, 'walks', 1);
   const path = v.path as string | undefined;
@@ -49,7 +51,7 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
     const source = sourceFor(t, out, io.cwd);
     const result: CheckResult =
       command === 'check'
-        ? check(t.model, { ...explore, strategy: strategy as 'bfs' | 'dfs' | undefined, minimize: v.minimize === true, onProgress }, { source })
+        ? check(t.model, { ...explore, ...storage, strategy: strategy as 'bfs' | 'dfs' | undefined, minimize: v.minimize === true, onProgress }, { source })
         : simulate(t.model, { ...explore, seed, walks, path, shrink: !v['no-shrink'], swarm: !v['no-swarm'], onProgress }, { source });
     let tracePath: string | undefined;
     if (result.violation) {

@@ -10,7 +10,7 @@ import type { Explorer } from './registry.js';
 
 export const bfs: Explorer = (cm, options, s0) => {
   const queue = new ByteFifo();
-  const search = new Search(cm, options, () => queue.length);
+  const search = new Search(cm, options, () => queue.length, () => queue.bytes);
   const codec = search.codec;
   if (search.addInitial(s0) < 0) return { search, queuePeakBytes: 0 };
   queue.push(codec.encoder.words, 0, codec.length, codec.tid);

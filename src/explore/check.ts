@@ -6,6 +6,7 @@
 import { compile, describeError, initial, StepError, type CompiledModel } from '../model/compile.js';
 import { isModel } from '../model/define.js';
 import type { Model } from '../model/types.js';
+import { BitStateAllocationError, BitStateStore, MAX_BITS, MIN_BITS } from '../state/bitstate.js';
 import { clone, deepFreeze } from '../state/clone.js';
 import { collisionProbability } from '../state/fingerprint.js';
 import { buildTrace, type TraceContext } from '../trace/build.js';
@@ -13,6 +14,7 @@ import type { TraceViolation } from '../trace/types.js';
 import { explorers } from './registry.js';
 import type { Finding } from './search.js';
 import { minimize, stepsOf } from './shrink.js';
+import { concretize, SymmetryError } from './symmetry.js';
 import type { CheckOptions, CheckResult, ExploreOptions, Minimized, Violation } from './types.js';
 import { sameFinding, Walker, type WalkRun } from './walk.js';
 
@@ -98,14 +100,37 @@ function shorten<S>(cm: CompiledModel<S>, init: S, found: WalkRun<S>, deadlock: 
   return { run, minimized: { from: found.path.length, to: run.path.length, by: 'ddmin', rounds, tried } };
 }
 
+/** Validate the storage options of `check`: bitstate bits and hashes, the memory limit, and that the bit array fits in it. */
+function checkStorage(options: ExploreOptions): void {
+  const { bitstate, bitstateHashes, memoryMB } = options;
+  if (bitstate !== undefined && (!Number.isInteger(bitstate) || bitstate < MIN_BITS || bitstate > MAX_BITS)) {
+    throw new OptionError(`bitstate must be an integer from ${MIN_BITS} to ${MAX_BITS} (the bit array holds 2^bitstate bits), got ${bitstate}`);
+  }
+  if (bitstateHashes !== undefined && (!Number.isInteger(bitstateHashes) || bitstateHashes < 1 || bitstateHashes > 16)) {
+    throw new OptionError(`bitstateHashes must be an integer from 1 to 16, got ${bitstateHashes}`);
+  }
+  positiveInt('memoryMB', memoryMB);
+  if (bitstate !== undefined && memoryMB !== undefined && 2 ** (bitstate - 3) > memoryMB * 2 ** 20) {
+    throw new OptionError(`a bitstate array of 2^${bitstate} bits takes ${2 ** (bitstate - 23)} MB, more than the memory limit of ${memoryMB} MB`);
+  }
+}
+
 /** Exhaustively explore `model` (BFS by default) and check its invariants and deadlocks. */
 export function check<S>(model: Model<S>, options: CheckOptions = {}, context: TraceContext = {}): CheckResult {
   const strategy = options.strategy ?? 'bfs';
   const explore = explorers[strategy];
   if (!explore) throw new OptionError(`unknown strategy '${strategy}' (choose ${Object.keys(explorers).join(' or ')})`);
+  checkStorage(options);
   const started = performance.now();
   const { cm, init } = prepare(model, options);
-  const { search, queuePeakBytes } = explore(cm, options, init);
+  let explored: ReturnType<typeof explore<S>>;
+  try {
+    explored = explore(cm, options, init);
+  } catch (e) {
+    if (e instanceof BitStateAllocationError) throw new OptionError(e.message);
+    throw e;
+  }
+  const { search, queuePeakBytes } = explored;
   const durationMs = Math.round(performance.now() - started);
   const states = search.store.size;
   const storeBytes = search.store.bytes;
@@ -124,11 +149,31 @@ export function check<S>(model: Model<S>, options: CheckOptions = {}, context: T
     collisionProbability: collisionProbability(states),
   };
   if (search.stoppedBy && search.finding === undefined) result.bound = search.stoppedBy;
+  if (options.symmetry) result.symmetry = search.canon !== null;
+  if (options.memoryMB !== undefined) {
+    result.memory!.limitBytes = search.memoryLimit;
+    if (result.bound === 'memory') result.memory!.rssBytes = process.memoryUsage.rss();
+  }
+  if (search.store instanceof BitStateStore) {
+    const o = search.store.omission();
+    result.omission = { ...o, exhaustive: result.complete && o.probabilityAnyMissed < 1e-6 };
+  }
   const f = search.finding;
   if (f) {
     const path = f.at >= 0 ? search.store.path(f.at) : [];
-    if (f.then !== undefined) path.push(f.then);
-    let run: WalkRun<S> = { path, states: [], finding: f };
+    // With symmetry, the stored path runs through representatives: a concrete run follows it (explore/symmetry.ts).
+    let run: WalkRun<S>;
+    if (search.canon !== null) {
+      try {
+        run = concretize(cm, init, path, f, options.deadlock ?? true);
+      } catch (e) {
+        if (e instanceof SymmetryError) throw new ModelError(e.message);
+        throw e;
+      }
+    } else {
+      if (f.then !== undefined) path.push(f.then);
+      run = { path, states: [], finding: f };
+    }
     if (options.minimize) {
       const shortened = shorten(cm, init, run, options.deadlock ?? true);
       run = shortened.run;

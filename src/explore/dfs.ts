@@ -10,7 +10,7 @@ import type { Explorer } from './registry.js';
 
 export const dfs: Explorer = (cm, options, s0) => {
   const stack = new ByteStack();
-  const search = new Search(cm, options, () => stack.length);
+  const search = new Search(cm, options, () => stack.length, () => stack.bytes);
   const codec = search.codec;
   const s0Index = search.addInitial(s0);
   if (s0Index < 0) return { search, queuePeakBytes: 0 };

@@ -19,7 +19,8 @@ import type { Action, Invariant } from '../model/types.js';
 import { Codec, type Template } from '../state/codec.js';
 import { PlainDataError } from '../state/encode.js';
 import { fp } from '../state/fingerprint.js';
-import { StateStore } from '../state/store.js';
+import { BitStateStore } from '../state/bitstate.js';
+import { StateStore, type SeenSet } from '../state/store.js';
 import type { ViolationKind } from '../trace/types.js';
 import type { ExploreOptions, Progress } from './types.js';
 
@@ -38,7 +39,7 @@ export interface Finding {
 }
 
 export class Search<S> {
-  readonly store: StateStore;
+  readonly store: SeenSet;
   /** Specialised encoders, decoders and clones per state shape; the last encoding is in `codec.encoder.buf`. */
   readonly codec = new Codec();
   readonly maxStates: number;
@@ -47,7 +48,11 @@ export class Search<S> {
   transitions = 0;
   depth = 0;
   finding: Finding | undefined;
-  stoppedBy: 'max-states' | 'max-depth' | undefined;
+  stoppedBy: 'max-states' | 'max-depth' | 'memory' | undefined;
+  /** With a memory limit (`memoryMB`): its bytes, and the process RSS at the last check. */
+  readonly memoryLimit: number;
+  rssBytes = 0;
+  private nextRssCheck = 0;
   private readonly started = Date.now();
   private nextProgress: number;
   /** The successors of the state being expanded. */
@@ -56,19 +61,26 @@ export class Search<S> {
   private readonly groups: ActionGroup[];
   /** Keeps the result of `store.prefetch` (unused, but its reads must not be optimised away). */
   private prefetched = 0;
+  /** The model's representative function when symmetry reduction is on, else null. */
+  readonly canon: ((s: unknown) => unknown) | null;
 
   constructor(
     readonly cm: CompiledModel<S>,
     readonly options: ExploreOptions,
     readonly queueLength: () => number,
+    /** Bytes held by the queue (or stack), for the memory limit. */
+    readonly queueBytes: () => number = () => 0,
   ) {
     this.maxStates = options.maxStates ?? Infinity;
     this.maxDepth = options.maxDepth ?? Infinity;
     this.deadlock = options.deadlock ?? true;
-    this.store = new StateStore(Math.min(this.maxStates, 1 << 14));
+    this.store = options.bitstate !== undefined ? new BitStateStore(options.bitstate, options.bitstateHashes) : new StateStore(Math.min(this.maxStates, 1 << 14));
+    this.memoryLimit = options.memoryMB !== undefined ? options.memoryMB * 2 ** 20 : Infinity;
     this.nextProgress = this.started + (options.progressEveryMs ?? 2000);
     const stepCheck = cm.stepInvariants.length > 0 ? (s: unknown, next: unknown, j: number) => this.stepBroken(s as S, next as S, j) : null;
-    this.batch = new Batch(this.codec, cm.instances.length, stepCheck);
+    // Symmetry reduction: successors (and the initial state) are stored as the model's representative.
+    this.canon = options.symmetry && cm.model.symmetry ? (cm.model.symmetry as (s: unknown) => unknown) : null;
+    this.batch = new Batch(this.codec, cm.instances.length, stepCheck, this.canon);
     this.groups = actionGroups(cm);
   }
 
@@ -90,6 +102,14 @@ export class Search<S> {
 
   /** Store the initial state and check it. Returns its index, or -1 when a finding stops the search. */
   addInitial(s: S): number {
+    if (this.canon !== null) {
+      try {
+        s = this.canon(s) as S;
+      } catch (e) {
+        this.finding = { kind: 'error', name: 'symmetry', message: new StepError('symmetry', 'init', e).message, at: -1 };
+        return -1;
+      }
+    }
     if (!this.encodeInitial(s)) return -1;
     const index = this.store.add(fp.lo, fp.hi, -1, -1);
     const codec = this.codec;
@@ -171,7 +191,7 @@ export class Search<S> {
     const store = this.store;
     const lo = batch.lo;
     const hi = batch.hi;
-    this.prefetched ^= store.prefetch(lo, m);
+    this.prefetched ^= store.prefetch(lo, m, hi);
     const codec = this.codec;
     const bytes = codec.encoder.buf;
     const templates = codec.templates;
@@ -195,7 +215,13 @@ export class Search<S> {
         this.stoppedBy = 'max-states';
         return false;
       }
-      if ((store.size & 0xfff) === 0) this.progress();
+      if ((store.size & 0xfff) === 0) {
+        this.progress();
+        if (this.memoryLimit !== Infinity && this.overMemory()) {
+          this.stoppedBy = 'memory';
+          return false;
+        }
+      }
     }
     if (pending) {
       if (batch.failure === 'state' || batch.failure === 'step') this.transitions++;
@@ -229,6 +255,8 @@ export class Search<S> {
         return { kind: 'error', name: label, message: `state after ${label} is not plain data: ${(error as Error).message}`, at: index, throwing: j };
       case 'step':
         return { ...batch.finding!, at: index };
+      case 'symmetry':
+        return { kind: 'error', name: label, message: new StepError('symmetry', `the state after ${label}`, error).message, at: index, throwing: j };
     }
   }
 
@@ -244,6 +272,20 @@ export class Search<S> {
     }
     if (!broken) return undefined;
     return { kind: 'invariant', name: broken.name, message: `step invariant ${broken.name} violated by ${cm.instances[j].label}`, property: broken, at: -1, then: j };
+  }
+
+  /**
+   * Whether the engine's memory is over the limit: the store and the queue (cheap, at every check)
+   * or the process RSS (which includes Node's own, read at most every 250 ms: a read costs ~8 µs).
+   * Called every 4096 new states.
+   */
+  overMemory(): boolean {
+    if (this.store.bytes + this.queueBytes() > this.memoryLimit) return true;
+    const now = Date.now();
+    if (now < this.nextRssCheck) return false;
+    this.nextRssCheck = now + 250;
+    this.rssBytes = process.memoryUsage.rss();
+    return this.rssBytes > this.memoryLimit;
   }
 
   private progress(): void {
@@ -282,7 +324,7 @@ export class Batch {
   pos = 0;
   /** The instance whose step failed (-1: none did), how, and the error thrown or the step property's finding. */
   failed = -1;
-  failure: 'guard' | 'effect' | 'state' | 'step' = 'guard';
+  failure: 'guard' | 'effect' | 'state' | 'step' | 'symmetry' = 'guard';
   error: unknown = undefined;
   finding: Finding | undefined = undefined;
 
@@ -291,6 +333,8 @@ export class Batch {
     n: number,
     /** Checks the step properties of a step (null when the model has none); returns the finding when one breaks. */
     readonly stepCheck: ((s: unknown, next: unknown, j: number) => Finding | undefined) | null,
+    /** The representative function (symmetry reduction): successors are encoded as canon(next); null when off. */
+    readonly canon: ((s: unknown) => unknown) | null = null,
   ) {
     this.lo = new Int32Array(n);
     this.hi = new Int32Array(n);
@@ -339,6 +383,7 @@ return function run(s, t, guard, effect, params, first, batch, m) {
   const clone = t.clone;
   const codec = batch.codec;
   const stepCheck = batch.stepCheck;
+  const canon = batch.canon;
   for (let i = 0; i < n; i++) {
     const p = params[i];
     let enabled;
@@ -358,10 +403,19 @@ return function run(s, t, guard, effect, params, first, batch, m) {
       batch.fail(first + i, 'effect', e);
       return m;
     }
+    let stored = next;
+    if (canon !== null) {
+      try {
+        stored = canon(next);
+      } catch (e) {
+        batch.fail(first + i, 'symmetry', e);
+        return m;
+      }
+    }
     const pos = batch.pos;
     let length;
     try {
-      length = codec.encodeLike(next, t, pos);
+      length = codec.encodeLike(stored, t, pos);
     } catch (e) {
       if (!(e instanceof PlainDataError)) throw e;
       batch.fail(first + i, 'state', e);

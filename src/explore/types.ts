@@ -19,6 +19,24 @@ export interface ExploreOptions {
   deadlock?: boolean;
   /** Check only these invariants (default: all of the model's). */
   invariants?: readonly string[];
+  /**
+   * check: store states as k bits in a bit array of 2^bitstate bits (SPIN's bitstate hashing,
+   * 10 to 36) instead of as exact fingerprints; the result's `omission` says what may be missed.
+   */
+  bitstate?: number;
+  /** check with `bitstate`: bits set per state, k (default 3). */
+  bitstateHashes?: number;
+  /**
+   * check: stop (complete: false, bound 'memory') once the store and queue, or the process's
+   * RSS, exceed this many MB (2^20 bytes); checked every 4096 new states.
+   */
+  memoryMB?: number;
+  /**
+   * check: symmetry reduction — store and expand the model's representative (`symmetry` in
+   * defineModel) of each state instead of the state; `states` then counts symmetry classes.
+   * Ignored (result `symmetry: false`) when the model declares none. Default false.
+   */
+  symmetry?: boolean;
   /** Called about every `progressEveryMs` (default 2000) during long runs. */
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
@@ -57,6 +75,29 @@ export interface MemoryReport {
   queuePeakBytes: number;
   /** (store + peak queue) / states. */
   bytesPerState: number;
+  /** The memory limit (`memoryMB`) in bytes, when one was set. */
+  limitBytes?: number;
+  /** When the memory limit stopped the run: the process RSS then. */
+  rssBytes?: number;
+}
+
+/**
+ * What a bitstate run may have missed (state/bitstate.ts): insertion i is falsely taken as seen
+ * with probability (1 - e^{-k·i/m})^k; `expectedMissed` is their sum, `probabilityAnyMissed`
+ * 1 - e^{-expectedMissed}. States reachable only through a missed one are missed too and not
+ * counted. `exhaustive` is true only when probabilityAnyMissed < 1e-6.
+ */
+export interface Omission {
+  /** The bit array held 2^bits bits. */
+  bits: number;
+  /** Bits per state (k). */
+  hashes: number;
+  /** Bits of the array per stored state (SPIN's hash factor). */
+  hashFactor: number;
+  expectedMissed: number;
+  probabilityAnyMissed: number;
+  /** Whether the run may be taken as exhaustive: complete, and probabilityAnyMissed < 1e-6. */
+  exhaustive: boolean;
 }
 
 export interface CheckResult {
@@ -70,10 +111,18 @@ export interface CheckResult {
   /** Length of the longest shortest path explored (BFS) or deepest state reached (DFS). */
   depth: number;
   durationMs: number;
-  /** Whether the whole reachable space was explored; false when a bound stopped the run. */
+  /**
+   * Whether the whole reachable space was explored; false when a bound stopped the run. With
+   * `bitstate`: whether every state the search took as new was explored (no bound stopped it);
+   * states the bit array took for seen ones may still be missing — see `omission`.
+   */
   complete: boolean;
   /** Why the run stopped early, when it did. */
-  bound?: 'max-states' | 'max-depth';
+  bound?: 'max-states' | 'max-depth' | 'memory';
+  /** When `symmetry` was asked for: whether states were reduced to representatives (false: the model declares no symmetry). */
+  symmetry?: boolean;
+  /** bitstate runs: what may have been missed. */
+  omission?: Omission;
   invariants: string[];
   violation?: Violation;
   memory?: MemoryReport;

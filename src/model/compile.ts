@@ -26,7 +26,7 @@ export interface CompiledModel<S = any> {
 /** Where a model's own code threw. */
 export class StepError extends Error {
   constructor(
-    readonly where: 'init' | 'guard' | 'effect' | 'invariant' | 'terminal' | 'state',
+    readonly where: 'init' | 'guard' | 'effect' | 'invariant' | 'terminal' | 'state' | 'symmetry',
     readonly label: string,
     override readonly cause: unknown,
   ) {

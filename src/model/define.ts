@@ -25,6 +25,9 @@ export function defineModel<S>(spec: ModelSpec<S>): Model<S> {
     if (names.has(inv.name)) throw new TypeError(`defineModel(${spec.name}): two invariants are named '${inv.name}'`);
     names.add(inv.name);
   }
+  if (spec.symmetry !== undefined && typeof spec.symmetry !== 'function') {
+    throw new TypeError(`defineModel(${spec.name}): \`symmetry\` must be a function returning the representative of a state`);
+  }
   const model: Model<S> = {
     name: spec.name,
     config: spec.config ?? null,
@@ -32,6 +35,7 @@ export function defineModel<S>(spec: ModelSpec<S>): Model<S> {
     actions: spec.actions,
     invariants,
     terminal: spec.terminal ?? (() => false),
+    ...(spec.symmetry ? { symmetry: spec.symmetry } : {}),
   };
   Object.defineProperty(model, MODEL_TAG, { value: true });
   return model;

@@ -64,6 +64,8 @@ export interface Model<S = any> {
   readonly invariants: readonly Invariant<S>[];
   /** States where having no enabled action is legitimate (not a deadlock). */
   readonly terminal: (s: S) => boolean;
+  /** The representative of `s`'s symmetry class (see ModelSpec.symmetry); undefined when the model declares none. */
+  readonly symmetry?: (s: S) => S;
 }
 
 export interface ModelSpec<S> {
@@ -73,4 +75,16 @@ export interface ModelSpec<S> {
   actions: readonly Action<S>[];
   invariants?: readonly Invariant<S>[];
   terminal?: (s: S) => boolean;
+  /**
+   * Symmetry reduction (Stateright's representative function): the canonical member of `s`'s
+   * symmetry class — e.g. interchangeable processes sorted, with every reference to them renamed
+   * consistently. With `check(model, { symmetry: true })` the explorers store and expand the
+   * representative instead of each state. Sound only when (1) it is a symmetry of the model: a
+   * permutation π of `s` such that π(s) takes the same steps, up to renaming, as `s` (for every
+   * step s → t there is a step π(s) → π'(t)), (2) it is idempotent, returning the same member for
+   * every state of the class, and (3) every invariant, step property and `terminal` gives the same
+   * verdict on `s` and on its representative. `checkSymmetry(model)` tests all three on explored states.
+   * It must not modify `s` (return a new state).
+   */
+  symmetry?: (s: S) => S;
 }

@@ -27,7 +27,9 @@ export function formatResult(r: CheckResult, label: RunLabel, style: ChalkInstan
     `${rate(perSecond)} states/s`,
   ];
   if (r.walks !== undefined) figures.push(`${count(r.walks)} walks, seed ${r.seed}`);
-  const coverage = r.complete
+  const coverage = r.omission && r.complete && !r.omission.exhaustive
+    ? style.yellow('explored graph complete, not exhaustive (bitstate)')
+    : r.complete
     ? style.green('complete')
     : style.yellow(r.strategy === 'random' ? 'random walks (not exhaustive)' : r.bound ? `incomplete: stopped by ${r.bound}` : 'incomplete');
   if (r.ok) {
@@ -45,12 +47,32 @@ export function formatResult(r: CheckResult, label: RunLabel, style: ChalkInstan
     if (opts.tracePath) lines.push(`  trace written to ${opts.tracePath}${opts.replayHint ? ` · replay: ${opts.replayHint}` : ''}`);
     if (opts.reproduce) lines.push(`  seed ${r.seed}${r.path ? `, fast-check path ${r.path}` : ''} · reproduce: ${opts.reproduce}`);
   }
+  if (r.bound === 'memory' && r.memory?.limitBytes !== undefined) {
+    const m = r.memory;
+    lines.push(style.yellow(`  memory limit of ${bytes(m.limitBytes!)} reached (store ${bytes(m.storeBytes)}, queue ${bytes(m.queuePeakBytes)}, RSS ${bytes(m.rssBytes ?? 0)}): not every state was explored; raise --memory, or try --bitstate`));
+  }
+  if (r.omission && r.ok) {
+    const o = r.omission;
+    const what = `bitstate 2^${o.bits} bits × ${o.hashes}, hash factor ${o.hashFactor >= 100 ? count(o.hashFactor) : o.hashFactor.toFixed(1)}`;
+    const p = o.probabilityAnyMissed < 1e-3 ? o.probabilityAnyMissed.toExponential(1) : o.probabilityAnyMissed.toPrecision(2);
+    lines.push(o.exhaustive
+      ? style.dim(`  ${what}: P(any state missed) ≈ ${p}, negligible`)
+      : style.yellow(`  bitstate: up to ≈${approx(o.expectedMissed)} states may have been missed (P(any missed) ≈ ${p}), plus any reachable only through them · ${what}`));
+  }
+  if (r.symmetry !== undefined) {
+    lines.push(style.dim(r.symmetry ? '  symmetry reduction: states counts symmetry classes (representatives)' : '  symmetry: this model (scenario) declares none, every state counted'));
+  }
   if (r.invariants.length) lines.push(style.dim(`  invariants checked (${r.invariants.length}): ${r.invariants.join(', ')}`));
   else lines.push(style.dim('  no invariants declared (deadlocks and errors only)'));
   if (r.memory && r.states > 1000) {
     lines.push(style.dim(`  store ${bytes(r.memory.storeBytes)}, queue peak ${bytes(r.memory.queuePeakBytes)}, ${r.memory.bytesPerState} bytes/state; fingerprint collision probability ≤ ${r.collisionProbability?.toExponential(1)}`));
   }
   return lines.join('\n');
+}
+
+/** An expected count: 3.2e-4, 0.42, 17, 1,234. */
+function approx(n: number): string {
+  return n < 0.01 ? n.toExponential(1) : n < 10 ? n.toFixed(2) : count(n);
 }
 
 /** One progress line (stderr), like TLC's. */

@@ -7,7 +7,24 @@
 
 const MAX_LOAD = 0.75;
 
-export class StateStore {
+/**
+ * What the search needs of a seen-set: the exact `StateStore` below, or the bitstate store
+ * (state/bitstate.ts), which keeps k bits per state and may take a new state for a seen one.
+ */
+export interface SeenSet {
+  /** States stored, in discovery order (their indexes are 0 … size - 1). */
+  readonly size: number;
+  /** Bytes held (the set and the parent links). */
+  readonly bytes: number;
+  has(lo: number, hi: number): boolean;
+  /** Store unless (taken as) present: the new index, or -1. */
+  add(lo: number, hi: number, parent: number, via: number): number;
+  /** Touch the set where the first `n` fingerprints (halves in `lo`, `hi`) go, so that their cache lines load in parallel. */
+  prefetch(lo: Int32Array, n: number, hi?: Int32Array): number;
+  path(index: number): number[];
+}
+
+export class StateStore implements SeenSet {
   /** Interleaved (lo, hi) fingerprint pairs; (0, 0) is an empty slot. */
   private slots: Int32Array;
   private mask: number;
