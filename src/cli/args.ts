@@ -33,6 +33,7 @@ export const commandOptions: Record<string, Options> = {
     memory: { type: 'string' },
     symmetry: { type: 'boolean' },
     shard: { type: 'string' },
+    seed: { type: 'string' },
   },
   simulate: { ...run, seed: { type: 'string' }, walks: { type: 'string' }, path: { type: 'string' }, 'no-shrink': { type: 'boolean' }, 'no-swarm': { type: 'boolean' }, shard: { type: 'string' } },
   replay: { ...common, model: { type: 'string' }, step: { type: 'string' } },
@@ -78,6 +79,7 @@ Usage:
   accelcheck convert IN OUT               between accelcheck traces and ITF (OUT ending .itf.json: to ITF)
   accelcheck list [--json]                models, scenarios, invariants and mutants
   accelcheck diagram [MODEL] [--out FILE] each component's control machine as Mermaid (Markdown)
+  accelcheck merge FILE… [--out DIR]      one verdict from the --json results of shards (or any runs); DIR: counterexample traces
 
 MODEL is a built-in model name or a path to a .ts/.mts/.js/.mjs module whose default export is a model.
 
@@ -95,6 +97,9 @@ Options (check, simulate):
   --symmetry             check: symmetry reduction over interchangeable guests (where the model declares it)
   --minimize             check: shorten the counterexample (delta debugging, each candidate re-executed)
   --seed N, --walks N    simulate: seed (default 1) and number of walks (default 1000)
+  --shard I/N            run part I of a swarm of N (1 ≤ I ≤ N): check permutes the action order (and bitstate hashes;
+                         DFS by default under --max-states/--bitstate/--memory; --seed N seeds it), simulate derives its
+                         seed from (seed, I); --json then carries the shard and a sketch of the states, for merge
   --path P               simulate: replay fast-check's counterexample path P (printed with a finding)
   --no-shrink            simulate: keep the failing walk as found
   --no-swarm             simulate: draw among all enabled actions (default: each walk favours a random half)
@@ -103,6 +108,10 @@ Options (check, simulate):
   --json                 one JSON result object per run on stdout (progress stays on stderr)
   --quiet                no progress lines
   --debug                stack traces for errors
+
+Options (merge):
+  --out DIR              write each distinct counterexample (shortest of each kind and name) as a trace file in DIR
+  --json                 the merged verdict as one JSON object
 
 Options (replay):
   --model PATH           the model module, for a trace of your own model

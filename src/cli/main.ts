@@ -17,7 +17,15 @@ import { runCommand } from './run.js';
 
 const COMMANDS = ['check', 'simulate', 'replay', 'convert', 'merge', 'list', 'diagram'];
 
-export async function main(argv: string[], registry: Registry, io: Io = processIo()): Promise<number> {
+export interface MainOptions {
+  /**
+   * The module (path or file URL) whose export `registry` is `registry`: worker threads load it to
+   * rebuild built-in models (`check --workers`). Without it, built-in models are checked on one thread.
+   */
+  registryModule?: string;
+}
+
+export async function main(argv: string[], registry: Registry, io: Io = processIo(), options: MainOptions = {}): Promise<number> {
   const debug = argv.includes('--debug');
   const [command, ...rest] = argv;
   try {
@@ -48,7 +56,7 @@ export async function main(argv: string[], registry: Registry, io: Io = processI
       case 'merge':
         return mergeCommand(args, io);
       default:
-        return await runCommand(command as 'check' | 'simulate', args, io, registry);
+        return await runCommand(command as 'check' | 'simulate', args, io, registry, options.registryModule);
     }
   } catch (e) {
     const known = e instanceof InputError || e instanceof OptionError || e instanceof ModelError;

@@ -11,6 +11,7 @@ import { defineModel, isModel } from '../model/define.js';
 import type { Model, PlainValue } from '../model/types.js';
 import type { Config, ModelEntry, Registry, ScenarioInfo } from '../registry.js';
 import { InputError } from '../trace/file.js';
+import type { ModelSource } from '../explore/parallel/source.js';
 
 export interface Target {
   /** `model/scenario`, or the file path for a user's plain model. */
@@ -20,6 +21,8 @@ export interface Target {
   mutant: string | null;
   /** Absolute path of a user's module. */
   source?: string;
+  /** Where a worker thread rebuilds the model from (undefined: nowhere, the run stays on one thread). */
+  origin?: ModelSource;
 }
 
 export interface Selection {
@@ -27,6 +30,8 @@ export interface Selection {
   scenario?: string;
   mutant?: string;
   sets?: string[];
+  /** The module (path or file URL) that exports the registry as `registry`, so worker threads can rebuild its models. */
+  registryModule?: string;
 }
 
 const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
@@ -42,6 +47,16 @@ function isEntry(v: unknown): v is ModelEntry {
 
 const names = (xs: { name: string }[]): string => xs.map((x) => x.name).join(', ') || 'none';
 
+/** Import a module by absolute path: TypeScript through tsx (no build step), JavaScript as it is. */
+export async function importModule(path: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(path).href;
+  if (extname(path).endsWith('ts')) {
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  }
+  return (await import(url)) as Record<string, unknown>;
+}
+
 /** Import a user's module (TypeScript through tsx, no build step) and return its default export. */
 export async function loadModule(spec: string, cwd: string): Promise<{ value: Model | ModelEntry; path: string }> {
   const path = resolve(cwd, spec);
@@ -50,13 +65,7 @@ export async function loadModule(spec: string, cwd: string): Promise<{ value: Mo
   if (!MODULE_EXTENSIONS.includes(ext)) throw new InputError(`${spec}: a model module must be ${MODULE_EXTENSIONS.join(', ')}`);
   let mod: Record<string, unknown>;
   try {
-    const url = pathToFileURL(path).href;
-    if (ext.endsWith('ts')) {
-      const { tsImport } = await import('tsx/esm/api');
-      mod = (await tsImport(url, import.meta.url)) as Record<string, unknown>;
-    } else {
-      mod = (await import(url)) as Record<string, unknown>;
-    }
+    mod = await importModule(path);
   } catch (e) {
     throw new InputError(`cannot load ${spec}: ${describeError(e).split('\n')[0]}`);
   }
@@ -124,6 +133,8 @@ function targetFor(entry: ModelEntry, scenario: ScenarioInfo, sel: Selection, so
   const title = `${entry.name}/${scenario.name}`;
   const t: Target = { title, model: buildEntry(entry, config, mutant, title), scenario: scenario.name, mutant };
   if (source) t.source = source;
+  if (source) t.origin = { module: source, config, mutant };
+  else if (sel.registryModule) t.origin = { module: sel.registryModule, export: 'registry', model: entry.name, config, mutant };
   return t;
 }
 
@@ -175,7 +186,7 @@ export async function resolveTargets(registry: Registry, sel: Selection, cwd: st
     for (const [flag, given] of [['--scenario', sel.scenario], ['--mutant', sel.mutant], ['--set', sel.sets?.length ? 'x' : undefined]] as const) {
       if (given !== undefined) throw new InputError(`${flag} needs a model with scenarios; ${sel.model} exports a plain model`);
     }
-    return [{ title: sel.model, model: value, mutant: null, source: path }];
+    return [{ title: sel.model, model: value, mutant: null, source: path, origin: { module: path } }];
   }
   const entry = findEntry(registry, sel.model);
   if (!entry) {

@@ -1,6 +1,9 @@
 /** `accelcheck check` and `accelcheck simulate`: run each target, report, write the first trace. */
 import { dirname, relative, resolve } from 'node:path';
 import { check } from '../explore/check.js';
+import { checkParallel, defaultWorkers, MAX_WORKERS } from '../explore/parallel/check-parallel.js';
+import { WorkerPool } from '../explore/parallel/pool.js';
+import { parseShard } from '../explore/shard.js';
 import { simulate } from '../explore/simulate.js';
 import type { CheckResult, ExploreOptions } from '../explore/types.js';
 import type { Registry } from '../registry.js';
@@ -11,7 +14,7 @@ import { intOption, type Parsed } from './args.js';
 import type { Io } from './io.js';
 import { resolveTargets, type Target } from './resolve.js';
 
-export async function runCommand(command: 'check' | 'simulate', args: Parsed, io: Io, registry: Registry): Promise<number> {
+export async function runCommand(command: 'check' | 'simulate', args: Parsed, io: Io, registry: Registry, registryModule?: string): Promise<number> {
   const v = args.values;
   if (args.positionals.length > 1) throw new InputError(`${command}: expected at most one MODEL, got ${args.positionals.join(' ')}`);
   const strategy = v.strategy as string | undefined;
@@ -24,14 +27,19 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
   };
   // check only (not declared for simulate): the bitstate store's 2^bits bits, the memory limit in MB, symmetry reduction.
   const storage = { bitstate: intOption(v, 'bitstate', 10, 36), memoryMB: intOption(v, 'memory', 1), symmetry: v.symmetry === true };
+  // check: worker threads for BFS (default: the machine's cores); DFS and shards run on one thread.
+  const workers = command === 'check' ? (intOption(v, 'workers', 1, MAX_WORKERS) ?? defaultWorkers()) : 1;
   const seed = intOption(v, 'seed', 0, 0xffffffff);
+  // --shard I/N: this run is part I of a swarm of N (explore/shard.ts); check's --seed seeds its diversification.
+  const shard = shardOption(v.shard as string | undefined);
+  if (command === 'check' && seed !== undefined && !shard) throw new InputError('check: --seed diversifies a --shard; without --shard, check has nothing to seed');
   const walks = intOption(v, 'walks', 1);
   const path = v.path as string | undefined;
   if (path !== undefined && !/^\d+(:\d+)*$/.test(path)) throw new InputError(`--path must be fast-check's counterexample path, like 12:0:3, got '${path}'`);
   const out = v.out as string | undefined;
   const targets = await resolveTargets(
     registry,
-    { model: args.positionals[0], scenario: v.scenario as string | undefined, mutant: v.mutant as string | undefined, sets: v.set as string[] | undefined },
+    { model: args.positionals[0], scenario: v.scenario as string | undefined, mutant: v.mutant as string | undefined, sets: v.set as string[] | undefined, registryModule },
     io.cwd,
   );
   // Validate invariant names against every target before running anything.
@@ -46,31 +54,51 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
   const errStyle = styleFor(io.stderr, io.env);
   let found = false;
   let written = false;
-  for (const t of targets) {
-    const onProgress = v.quiet ? undefined : (p: Parameters<NonNullable<ExploreOptions['onProgress']>>[0]) => io.stderr.write(`${formatProgress(p, errStyle)}\n`);
-    const source = sourceFor(t, out, io.cwd);
-    const result: CheckResult =
-      command === 'check'
-        ? check(t.model, { ...explore, ...storage, strategy: strategy as 'bfs' | 'dfs' | undefined, minimize: v.minimize === true, onProgress }, { source })
-        : simulate(t.model, { ...explore, seed, walks, path, shrink: !v['no-shrink'], swarm: !v['no-swarm'], onProgress }, { source });
-    let tracePath: string | undefined;
-    if (result.violation) {
-      found = true;
-      if (out && !written) {
-        writeTrace(resolve(io.cwd, out), result.violation.trace);
-        written = true;
-        tracePath = out;
+  // One pool of worker threads for every target of the command, opened on first use.
+  let pool: Promise<WorkerPool> | undefined;
+  try {
+    for (const t of targets) {
+      const onProgress = v.quiet ? undefined : (p: Parameters<NonNullable<ExploreOptions['onProgress']>>[0]) => io.stderr.write(`${formatProgress(p, errStyle)}\n`);
+      const source = sourceFor(t, out, io.cwd);
+      const checkOptions = { ...explore, ...storage, strategy: strategy as 'bfs' | 'dfs' | undefined, minimize: v.minimize === true, onProgress };
+      const parallel = command === 'check' && workers > 1 && strategy !== 'dfs' && !shard && t.origin !== undefined;
+      if (parallel) pool ??= WorkerPool.open(workers);
+      const result: CheckResult =
+        parallel
+          ? await checkParallel(t.model, { ...checkOptions, workers, source: t.origin, pool: await pool }, { source })
+          : command === 'check'
+          ? { ...check(t.model, { ...checkOptions, shard: shard && { ...shard, seed } }, { source }), workers: 1 }
+          : simulate(t.model, { ...explore, seed, walks, path, shrink: !v['no-shrink'], swarm: !v['no-swarm'], onProgress, shard }, { source });
+      let tracePath: string | undefined;
+      if (result.violation) {
+        found = true;
+        if (out && !written) {
+          writeTrace(resolve(io.cwd, out), result.violation.trace);
+          written = true;
+          tracePath = out;
+        }
+      }
+      if (v.json) {
+        io.stdout.write(`${JSON.stringify({ ...result, scenario: t.scenario ?? null, mutant: t.mutant })}\n`);
+      } else {
+        const reproduce = command === 'simulate' && result.violation ? reproduceCommand(t, v, result, io.cwd) : undefined;
+        const title = shard ? `${t.title} (shard ${shard.index}/${shard.count})` : t.title;
+        io.stdout.write(`${formatResult(result, { title, mutant: t.mutant }, style, { tracePath, replayHint: tracePath ? `accelcheck replay ${tracePath}` : undefined, reproduce })}\n`);
       }
     }
-    if (v.json) {
-      io.stdout.write(`${JSON.stringify({ ...result, scenario: t.scenario ?? null, mutant: t.mutant })}\n`);
-    } else {
-      const reproduce = command === 'simulate' && result.violation ? reproduceCommand(t, v, result, io.cwd) : undefined;
-      io.stdout.write(`${formatResult(result, { title: t.title, mutant: t.mutant }, style, { tracePath, replayHint: tracePath ? `accelcheck replay ${tracePath}` : undefined, reproduce })}\n`);
-    }
+  } finally {
+    await pool?.then((p) => p.close(), () => undefined);
   }
   if (out && !found && !v.quiet) io.stderr.write(`no violation: nothing written to ${out}\n`);
   return found ? 1 : 0;
+}
+
+/** `--shard I/N`, 1-based as vitest's and playwright's. */
+function shardOption(raw: string | undefined): { index: number; count: number } | undefined {
+  if (raw === undefined) return undefined;
+  const shard = parseShard(raw);
+  if (!shard) throw new InputError(`--shard must be I/N with 1 ≤ I ≤ N (e.g. 2/4), got '${raw}'`);
+  return shard;
 }
 
 /** The command line that goes straight to a simulate finding: the same target, seed and fast-check path. */

@@ -6,12 +6,14 @@
 import { compile, describeError, initial, StepError, type CompiledModel } from '../model/compile.js';
 import { isModel } from '../model/define.js';
 import type { Model } from '../model/types.js';
-import { BitStateAllocationError, BitStateStore, MAX_BITS, MIN_BITS } from '../state/bitstate.js';
+import { BitStateAllocationError, BitStateStore, MAX_BITS, MIN_BITS, type OmissionEstimate } from '../state/bitstate.js';
 import { clone, deepFreeze } from '../state/clone.js';
 import { collisionProbability } from '../state/fingerprint.js';
 import { buildTrace, type TraceContext } from '../trace/build.js';
 import type { TraceViolation } from '../trace/types.js';
+import type { SketchJson } from '../state/sketch.js';
 import { explorers } from './registry.js';
+import { DEFAULT_SHARD_SEED, shardCheckOptions, shardModel, shardProblem, sketchOfStore } from './shard.js';
 import type { Finding } from './search.js';
 import { minimize, stepsOf } from './shrink.js';
 import { concretize, SymmetryError } from './symmetry.js';
@@ -101,7 +103,7 @@ function shorten<S>(cm: CompiledModel<S>, init: S, found: WalkRun<S>, deadlock: 
 }
 
 /** Validate the storage options of `check`: bitstate bits and hashes, the memory limit, and that the bit array fits in it. */
-function checkStorage(options: ExploreOptions): void {
+export function checkStorage(options: ExploreOptions): void {
   const { bitstate, bitstateHashes, memoryMB } = options;
   if (bitstate !== undefined && (!Number.isInteger(bitstate) || bitstate < MIN_BITS || bitstate > MAX_BITS)) {
     throw new OptionError(`bitstate must be an integer from ${MIN_BITS} to ${MAX_BITS} (the bit array holds 2^bitstate bits), got ${bitstate}`);
@@ -115,8 +117,37 @@ function checkStorage(options: ExploreOptions): void {
   }
 }
 
+/** What an exploration found, whichever explorer (one thread or several) ran it. */
+export interface Explored {
+  states: number;
+  transitions: number;
+  depth: number;
+  storeBytes: number;
+  queuePeakBytes: number;
+  finding: Finding | undefined;
+  stoppedBy: 'max-states' | 'max-depth' | 'memory' | undefined;
+  /** Whether states were reduced to representatives. */
+  canon: boolean;
+  /** The memory limit in bytes (Infinity: none). */
+  memoryLimit: number;
+  /** Bitstate runs: what may have been missed. */
+  omission?: OmissionEstimate;
+  /** With `sketch`: a HyperLogLog of the fingerprints stored (explore/shard.ts). */
+  sketch?: SketchJson;
+  /** The action instances from the initial state to state `at`. */
+  path(at: number): number[];
+}
+
 /** Exhaustively explore `model` (BFS by default) and check its invariants and deadlocks. */
 export function check<S>(model: Model<S>, options: CheckOptions = {}, context: TraceContext = {}): CheckResult {
+  // A swarm shard (explore/shard.ts): the model permuted, bitstate hash functions of its own, a sketch of what it stored.
+  if (options.shard) {
+    const shard = { ...options.shard, seed: options.shard.seed ?? DEFAULT_SHARD_SEED };
+    const problem = shardProblem(shard);
+    if (problem) throw new OptionError(problem);
+    if (isModel(model)) model = shardModel(model, shard);
+    options = shardCheckOptions(options, shard);
+  }
   const strategy = options.strategy ?? 'bfs';
   const explore = explorers[strategy];
   if (!explore) throw new OptionError(`unknown strategy '${strategy}' (choose ${Object.keys(explorers).join(' or ')})`);
@@ -131,39 +162,63 @@ export function check<S>(model: Model<S>, options: CheckOptions = {}, context: T
     throw e;
   }
   const { search, queuePeakBytes } = explored;
-  const durationMs = Math.round(performance.now() - started);
-  const states = search.store.size;
-  const storeBytes = search.store.bytes;
-  const result: CheckResult = {
-    ok: search.finding === undefined,
-    model: model.name,
-    config: model.config,
-    strategy,
-    states,
+  const store = search.store;
+  return report(cm, init, { ...options, strategy }, context, started, {
+    states: store.size,
     transitions: search.transitions,
     depth: search.depth,
-    durationMs,
-    complete: search.finding === undefined && search.stoppedBy === undefined,
+    storeBytes: store.bytes,
+    queuePeakBytes,
+    finding: search.finding,
+    stoppedBy: search.stoppedBy,
+    canon: search.canon !== null,
+    memoryLimit: search.memoryLimit,
+    omission: store instanceof BitStateStore ? store.omission() : undefined,
+    sketch: options.sketch ? sketchOfStore(store) : undefined,
+    path: (at) => store.path(at),
+  });
+}
+
+/** The result of an exploration: figures, bounds, and the violation with its trace rebuilt (and minimized when asked). */
+export function report<S>(
+  cm: CompiledModel<S>,
+  init: S,
+  options: CheckOptions & { strategy: string },
+  context: TraceContext,
+  started: number,
+  x: Explored,
+): CheckResult {
+  const { strategy } = options;
+  const states = x.states;
+  const result: CheckResult = {
+    ok: x.finding === undefined,
+    model: cm.model.name,
+    config: cm.model.config,
+    strategy,
+    states,
+    transitions: x.transitions,
+    depth: x.depth,
+    durationMs: Math.round(performance.now() - started),
+    complete: x.finding === undefined && x.stoppedBy === undefined,
     invariants: [...cm.stateInvariants, ...cm.stepInvariants].map((i) => i.name),
-    memory: { storeBytes, queuePeakBytes, bytesPerState: states ? Math.round((storeBytes + queuePeakBytes) / states) : 0 },
+    memory: { storeBytes: x.storeBytes, queuePeakBytes: x.queuePeakBytes, bytesPerState: states ? Math.round((x.storeBytes + x.queuePeakBytes) / states) : 0 },
     collisionProbability: collisionProbability(states),
   };
-  if (search.stoppedBy && search.finding === undefined) result.bound = search.stoppedBy;
-  if (options.symmetry) result.symmetry = search.canon !== null;
+  if (x.stoppedBy && x.finding === undefined) result.bound = x.stoppedBy;
+  if (options.symmetry) result.symmetry = x.canon;
   if (options.memoryMB !== undefined) {
-    result.memory!.limitBytes = search.memoryLimit;
+    result.memory!.limitBytes = x.memoryLimit;
     if (result.bound === 'memory') result.memory!.rssBytes = process.memoryUsage.rss();
   }
-  if (search.store instanceof BitStateStore) {
-    const o = search.store.omission();
-    result.omission = { ...o, exhaustive: result.complete && o.probabilityAnyMissed < 1e-6 };
-  }
-  const f = search.finding;
+  if (x.omission) result.omission = { ...x.omission, exhaustive: result.complete && x.omission.probabilityAnyMissed < 1e-6 };
+  if (options.shard) result.shard = { index: options.shard.index, count: options.shard.count, seed: options.shard.seed ?? DEFAULT_SHARD_SEED };
+  if (x.sketch) result.sketch = x.sketch;
+  const f = x.finding;
   if (f) {
-    const path = f.at >= 0 ? search.store.path(f.at) : [];
+    const path = f.at >= 0 ? x.path(f.at) : [];
     // With symmetry, the stored path runs through representatives: a concrete run follows it (explore/symmetry.ts).
     let run: WalkRun<S>;
-    if (search.canon !== null) {
+    if (x.canon) {
       try {
         run = concretize(cm, init, path, f, options.deadlock ?? true);
       } catch (e) {

@@ -24,6 +24,20 @@ import { StateStore, type SeenSet } from '../state/store.js';
 import type { ViolationKind } from '../trace/types.js';
 import type { ExploreOptions, Progress } from './types.js';
 
+/**
+ * Where a partitioned search sends a successor another part owns: its fingerprint, the global
+ * reference of the state it was reached from and the instance, its encoding and codec template.
+ */
+export type Route = (lo: number, hi: number, parent: number, via: number, bytes: Uint8Array, start: number, length: number, template: number) => void;
+
+/**
+ * The part (of `parts`) that owns a fingerprint: from its high half, whose bits neither the
+ * exact store's slot index (the low half) nor the bitstate indexes' first hash use.
+ */
+export function ownerOf(hi: number, parts: number): number {
+  return ((Math.imul(hi, 0x9e3779b1) >>> 8) % parts);
+}
+
 /** A finding, before its trace is rebuilt: the path to the state where it shows. */
 export interface Finding {
   kind: ViolationKind;
@@ -49,8 +63,13 @@ export class Search<S> {
   depth = 0;
   finding: Finding | undefined;
   stoppedBy: 'max-states' | 'max-depth' | 'memory' | undefined;
-  /** With a memory limit (`memoryMB`): its bytes, and the process RSS at the last check. */
-  readonly memoryLimit: number;
+  /**
+   * With a memory limit (`memoryMB`): the bytes the store and queue may hold, and the process RSS
+   * may reach (the same, unless the search is one part of several, which share the first), and
+   * the RSS at the last check.
+   */
+  memoryLimit: number;
+  readonly rssLimit: number;
   rssBytes = 0;
   private nextRssCheck = 0;
   private readonly started = Date.now();
@@ -63,6 +82,12 @@ export class Search<S> {
   private prefetched = 0;
   /** The model's representative function when symmetry reduction is on, else null. */
   readonly canon: ((s: unknown) => unknown) | null;
+  /** Whether new states are decoded and checked (the model has state invariants). */
+  private readonly checkStates: boolean;
+  /** Partitioned search (see `partition`): this part, the number of parts, where others' successors go. */
+  part = 0;
+  parts = 1;
+  route: Route | null = null;
 
   constructor(
     readonly cm: CompiledModel<S>,
@@ -74,14 +99,15 @@ export class Search<S> {
     this.maxStates = options.maxStates ?? Infinity;
     this.maxDepth = options.maxDepth ?? Infinity;
     this.deadlock = options.deadlock ?? true;
-    this.store = options.bitstate !== undefined ? new BitStateStore(options.bitstate, options.bitstateHashes) : new StateStore(Math.min(this.maxStates, 1 << 14));
-    this.memoryLimit = options.memoryMB !== undefined ? options.memoryMB * 2 ** 20 : Infinity;
+    this.store = options.bitstate !== undefined ? new BitStateStore(options.bitstate, options.bitstateHashes, { seed: options.bitstateSeed, sketch: options.sketch }) : new StateStore(Math.min(this.maxStates, 1 << 14));
+    this.memoryLimit = this.rssLimit = options.memoryMB !== undefined ? options.memoryMB * 2 ** 20 : Infinity;
     this.nextProgress = this.started + (options.progressEveryMs ?? 2000);
     const stepCheck = cm.stepInvariants.length > 0 ? (s: unknown, next: unknown, j: number) => this.stepBroken(s as S, next as S, j) : null;
     // Symmetry reduction: successors (and the initial state) are stored as the model's representative.
     this.canon = options.symmetry && cm.model.symmetry ? (cm.model.symmetry as (s: unknown) => unknown) : null;
     this.batch = new Batch(this.codec, cm.instances.length, stepCheck, this.canon);
     this.groups = actionGroups(cm);
+    this.checkStates = cm.stateInvariants.length > 0;
   }
 
   get elapsedMs(): number {
@@ -100,7 +126,10 @@ export class Search<S> {
     return true;
   }
 
-  /** Store the initial state and check it. Returns its index, or -1 when a finding stops the search. */
+  /**
+   * Store the initial state and check it. Returns its index, or -1 when a finding stops the
+   * search, or -2 (partitioned) when another part owns it.
+   */
   addInitial(s: S): number {
     if (this.canon !== null) {
       try {
@@ -111,7 +140,8 @@ export class Search<S> {
       }
     }
     if (!this.encodeInitial(s)) return -1;
-    const index = this.store.add(fp.lo, fp.hi, -1, -1);
+    if (this.route !== null && ownerOf(fp.hi, this.parts) !== this.part) return -2;
+    const index = this.store.add(fp.lo, fp.hi, -1, -1) * this.parts + this.part;
     const codec = this.codec;
     return this.checkState(codec.templates[codec.tid].decode(codec.encoder.buf, 0, codec.length) as S, index) ? index : -1;
   }
@@ -192,36 +222,23 @@ export class Search<S> {
     const lo = batch.lo;
     const hi = batch.hi;
     this.prefetched ^= store.prefetch(lo, m, hi);
-    const codec = this.codec;
-    const bytes = codec.encoder.buf;
-    const templates = codec.templates;
-    const checkStates = this.cm.stateInvariants.length > 0;
+    const bytes = this.codec.encoder.buf;
+    const route = this.route;
+    const parts = this.parts;
+    const part = this.part;
     let beyond = false;
     for (let k = 0; k < m; k++) {
       this.transitions++;
+      // Partitioned (worker threads): a successor another part owns is sent there, which files it.
+      if (route !== null && ownerOf(hi[k], parts) !== part) {
+        route(lo[k], hi[k], index, batch.via[k], bytes, batch.start[k], batch.length[k], batch.template[k]);
+        continue;
+      }
       if (!storeNew) {
         if (!store.has(lo[k], hi[k])) beyond = true;
         continue;
       }
-      const nextIndex = store.add(lo[k], hi[k], index, batch.via[k]);
-      if (nextIndex < 0) continue;
-      if (depth + 1 > this.depth) this.depth = depth + 1;
-      const start = batch.start[k];
-      const length = batch.length[k];
-      const template = batch.template[k];
-      if (checkStates && !this.checkState(templates[template].decode(bytes, start, start + length) as S, nextIndex)) return false;
-      onNew(nextIndex, bytes, start, length, template);
-      if (store.size >= this.maxStates) {
-        this.stoppedBy = 'max-states';
-        return false;
-      }
-      if ((store.size & 0xfff) === 0) {
-        this.progress();
-        if (this.memoryLimit !== Infinity && this.overMemory()) {
-          this.stoppedBy = 'memory';
-          return false;
-        }
-      }
+      if (!this.file(lo[k], hi[k], index, batch.via[k], depth + 1, bytes, batch.start[k], batch.length[k], batch.template[k], onNew)) return false;
     }
     if (pending) {
       if (batch.failure === 'state' || batch.failure === 'step') this.transitions++;
@@ -238,6 +255,56 @@ export class Search<S> {
     }
     if (!storeNew && beyond) this.stoppedBy = 'max-depth';
     return true;
+  }
+
+  /**
+   * File one successor at `depth`, reached from state `parent` by instance `via`, whose encoding is
+   * `bytes[start … start + length)` (codec template `template`): store it unless it is seen,
+   * check its state invariants, hand it to `onNew`. False when that stops the search (a finding,
+   * the state bound, the memory limit).
+   */
+  file(
+    lo: number,
+    hi: number,
+    parent: number,
+    via: number,
+    depth: number,
+    bytes: Uint8Array,
+    start: number,
+    length: number,
+    template: number,
+    onNew: (nextIndex: number, bytes: Uint8Array, start: number, length: number, template: number) => void,
+  ): boolean {
+    const store = this.store;
+    const local = store.add(lo, hi, parent, via);
+    if (local < 0) return true;
+    const ref = local * this.parts + this.part;
+    if (depth > this.depth) this.depth = depth;
+    if (this.checkStates && !this.checkState(this.codec.templates[template].decode(bytes, start, start + length) as S, ref)) return false;
+    onNew(ref, bytes, start, length, template);
+    if (store.size >= this.maxStates) {
+      this.stoppedBy = 'max-states';
+      return false;
+    }
+    if ((store.size & 0xfff) === 0) {
+      this.progress();
+      if (this.memoryLimit !== Infinity && this.overMemory()) {
+        this.stoppedBy = 'memory';
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Make this search part `part` of `parts` (worker threads, explore/parallel/): it stores only
+   * the states it owns (`ownerOf`), hands every other successor to `route`, and names states by
+   * global references (local index · parts + part) in parent links and findings.
+   */
+  partition(part: number, parts: number, route: Route): void {
+    this.part = part;
+    this.parts = parts;
+    this.route = route;
   }
 
   /** The finding for the step that failed in pass 1 of expanding state `index`. */
@@ -285,7 +352,7 @@ export class Search<S> {
     if (now < this.nextRssCheck) return false;
     this.nextRssCheck = now + 250;
     this.rssBytes = process.memoryUsage.rss();
-    return this.rssBytes > this.memoryLimit;
+    return this.rssBytes > this.rssLimit;
   }
 
   private progress(): void {

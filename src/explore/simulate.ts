@@ -15,6 +15,7 @@ import { StateStore } from '../state/store.js';
 import type { TraceContext } from '../trace/build.js';
 import { runOf, WalkArbitrary, type Walk } from './arbitrary.js';
 import { OptionError, prepare, toViolation } from './check.js';
+import { shardProblem, shardSeed, sketchOfStore } from './shard.js';
 import type { CheckResult, ExploreOptions } from './types.js';
 import { sameFinding, Walker, type Target, type WalkRun } from './walk.js';
 
@@ -36,10 +37,16 @@ export interface SimulateOptions extends ExploreOptions {
 export const DEFAULT_WALK_DEPTH = 100;
 
 export function simulate<S>(model: Model<S>, options: SimulateOptions = {}, context: TraceContext = {}): CheckResult {
-  const seed = options.seed ?? 1;
+  const base = options.seed ?? options.shard?.seed ?? 1;
   const walks = options.walks ?? 1000;
   const maxDepth = options.maxDepth ?? DEFAULT_WALK_DEPTH;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new OptionError(`seed must be an integer from 0 to 4294967295, got ${seed}`);
+  if (!Number.isInteger(base) || base < 0 || base > 0xffffffff) throw new OptionError(`seed must be an integer from 0 to 4294967295, got ${base}`);
+  // A swarm shard walks from a seed of its own (explore/shard.ts); the result and the trace carry
+  // that seed, so `--seed S --path P` goes straight back to a finding without the shard.
+  const shard = options.shard && { index: options.shard.index, count: options.shard.count, seed: base };
+  const problem = shard && shardProblem(shard);
+  if (problem) throw new OptionError(problem);
+  const seed = shard ? shardSeed(base, shard.index) : base;
   if (!Number.isInteger(walks) || walks < 1) throw new OptionError(`walks must be a positive integer, got ${walks}`);
   if (options.path !== undefined && !/^\d+(:\d+)*$/.test(options.path)) throw new OptionError(`path must look like 12:0:3 (fast-check's counterexample path), got '${options.path}'`);
   const started = performance.now();
@@ -104,6 +111,8 @@ export function simulate<S>(model: Model<S>, options: SimulateOptions = {}, cont
     seed,
     walks: details.failed ? details.numRuns : generated,
   };
+  if (shard) result.shard = shard;
+  if (shard || options.sketch) result.sketch = sketchOfStore(seen);
   if (details.failed) {
     const run = runOf(details.counterexample![0] as Walk<S>)!;
     if (details.counterexamplePath) result.path = details.counterexamplePath;

@@ -1,4 +1,5 @@
 import type { PlainValue } from '../model/types.js';
+import type { SketchJson } from '../state/sketch.js';
 import type { Trace, ViolationKind } from '../trace/types.js';
 
 export interface Progress {
@@ -37,6 +38,18 @@ export interface ExploreOptions {
    * Ignored (result `symmetry: false`) when the model declares none. Default false.
    */
   symmetry?: boolean;
+  /**
+   * Run as shard `index` (1-based) of `count` of a swarm (explore/shard.ts): check explores the
+   * model with its actions and domains permuted from (seed, index), with bitstate hash functions
+   * of its own and, under a budget of states, DFS unless `strategy` is given; simulate walks from
+   * a seed of its own. `seed` defaults to 1 (simulate: to its `seed`). Shard 1 is the plain run.
+   * The result carries `shard` and a `sketch` of the states stored.
+   */
+  shard?: { index: number; count: number; seed?: number };
+  /** Keep a HyperLogLog of the fingerprints of the states stored, as the result's `sketch` (set for shards). */
+  sketch?: boolean;
+  /** check with `bitstate`: a seed for the bit array's hash functions (0, the default: the unseeded ones; set for shards). */
+  bitstateSeed?: number;
   /** Called about every `progressEveryMs` (default 2000) during long runs. */
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
@@ -133,4 +146,24 @@ export interface CheckResult {
   /** simulate: fast-check's counterexample path (with `seed`, replays straight to the walk). */
   path?: string;
   minimized?: Minimized;
+  /** check: the worker threads that ran the search (1: this thread). */
+  workers?: number;
+  /** Parallel runs: successors sent between workers, and those a cache of fingerprints already sent spared. */
+  exchanged?: { sent: number; spared: number };
+  /** A swarm shard's place (explore/shard.ts): index of count, and the seed it was diversified from. */
+  shard?: ShardInfo;
+  /**
+   * With `sketch` (every shard): a HyperLogLog of the fingerprints of the states this run stored
+   * (state/sketch.ts, about 1.6 % standard error), so that `accelcheck merge` can estimate the
+   * union of the states several runs covered.
+   */
+  sketch?: SketchJson;
+}
+
+/** Which shard of a swarm a run was. */
+export interface ShardInfo {
+  /** 1 … count. */
+  index: number;
+  count: number;
+  seed: number;
 }

@@ -26,6 +26,7 @@ export function formatResult(r: CheckResult, label: RunLabel, style: ChalkInstan
     seconds(r.durationMs),
     `${rate(perSecond)} states/s`,
   ];
+  if (r.workers !== undefined && r.workers > 1) figures.push(`${r.workers} workers`);
   if (r.walks !== undefined) figures.push(`${count(r.walks)} walks, seed ${r.seed}`);
   const coverage = r.omission && r.complete && !r.omission.exhaustive
     ? style.yellow('explored graph complete, not exhaustive (bitstate)')

@@ -13,8 +13,13 @@
  * missed is their sum over the insertions, and the probability that any was missed is
  * 1 - e^{-expected} (Poisson). The figure counts the states wrongly taken as seen, not those
  * reachable only through them; SPIN's hash factor m/n is given beside it.
+ *
+ * A `seed` other than 0 gives another family of hash functions (SPIN's swarm runs vary them,
+ * explore/shard.ts): each fingerprint half is mixed with it before the indexes are taken, so two
+ * seeds take different states for seen ones. Seed 0 is the unseeded store, bit for bit.
  */
-import type { SeenSet } from './store.js';
+import { HyperLogLog } from './sketch.js';
+import { pathAcross, type Links, type SeenSet } from './store.js';
 
 /** k, the bits per state, when not given (SPIN's default for -DBITSTATE is 3 since 6.0). */
 export const DEFAULT_HASHES = 3;
@@ -66,17 +71,28 @@ export class BitStateStore implements SeenSet {
   /** Mask of the low 32-bit part of an index, and of its high part (bits > 32 only). */
   private readonly lowMask: number;
   private readonly highMask: number;
-  private parents: Int32Array;
-  private via: Int32Array;
+  /** Parent links (see Links in store.ts). */
+  parents: Int32Array;
+  via: Int32Array;
   /** Word indexes of the k bits of the last fingerprint looked at (set by `locate`). */
   private readonly at: Int32Array;
   /** Bit masks within those words. */
   private readonly bit: Int32Array;
+  /** Whether a seed is mixed into the fingerprint halves, and what is mixed into each. */
+  private readonly seeded: boolean;
+  private readonly seedLo: number;
+  private readonly seedHi: number;
+  /**
+   * With `sketch`: a HyperLogLog of the fingerprints of the states stored, updated on insertion
+   * (the bit array cannot be walked for them afterwards, as the exact store can); else null.
+   */
+  readonly sketch: HyperLogLog | null;
   size = 0;
 
   constructor(
     readonly bits: number,
     readonly hashes = DEFAULT_HASHES,
+    options: { seed?: number; sketch?: boolean } = {},
   ) {
     if (!Number.isInteger(bits) || bits < MIN_BITS || bits > MAX_BITS) throw new RangeError(`bitstate: bits must be an integer from ${MIN_BITS} to ${MAX_BITS}, got ${bits}`);
     if (!Number.isInteger(hashes) || hashes < 1 || hashes > 16) throw new RangeError(`bitstate: hashes must be an integer from 1 to 16, got ${hashes}`);
@@ -91,15 +107,26 @@ export class BitStateStore implements SeenSet {
     this.via = new Int32Array(1 << 12);
     this.at = new Int32Array(hashes);
     this.bit = new Int32Array(hashes);
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`bitstate: seed must be an integer from 0 to 4294967295, got ${seed}`);
+    this.seeded = seed !== 0;
+    this.seedLo = seed | 0;
+    this.seedHi = mix(seed ^ 0x5bd1e995);
+    this.sketch = options.sketch ? new HyperLogLog() : null;
   }
 
   /**
    * The k positions of fingerprint (lo, hi), into `at` and `bit`. Index i is
    * (h1 + i·h2) mod 2^bits with h2 odd (so the k positions differ), taken from the two
    * fingerprint halves; above 32 bits, the high part is double-hashed the same way from mixes
-   * of them and the array is read as 2^(bits-32) blocks of 2^32 bits.
+   * of them and the array is read as 2^(bits-32) blocks of 2^32 bits. A seeded store mixes the
+   * seed into both halves first.
    */
   private locate(lo: number, hi: number): void {
+    if (this.seeded) {
+      lo = mix(lo ^ this.seedLo);
+      hi = mix(hi ^ this.seedHi);
+    }
     const k = this.hashes;
     const lowMask = this.lowMask;
     const highMask = this.highMask;
@@ -140,6 +167,7 @@ export class BitStateStore implements SeenSet {
       }
     }
     if (!fresh) return -1;
+    if (this.sketch !== null) this.sketch.add(lo, hi);
     const index = this.size++;
     if (index >= this.parents.length) this.growLinks();
     this.parents[index] = parent;
@@ -157,22 +185,21 @@ export class BitStateStore implements SeenSet {
     if (hi === undefined || this.highMask !== 0) return acc;
     const lowMask = this.lowMask;
     const k = this.hashes;
+    const seeded = this.seeded;
     for (let j = 0; j < n; j++) {
-      const l = lo[j];
-      const h2 = hi[j] | 1;
+      const l = seeded ? mix(lo[j] ^ this.seedLo) : lo[j];
+      const h2 = (seeded ? mix(hi[j] ^ this.seedHi) : hi[j]) | 1;
       for (let i = 0; i < k; i++) acc ^= words[(((l + Math.imul(i, h2)) & lowMask) >>> 0) >>> 5];
     }
     return acc;
   }
 
   path(index: number): number[] {
-    const steps: number[] = [];
-    let i = index;
-    while (this.parents[i] !== -1) {
-      steps.push(this.via[i]);
-      i = this.parents[i];
-    }
-    return steps.reverse();
+    return pathAcross([this], index);
+  }
+
+  links(): Links {
+    return { parents: this.parents.slice(0, this.size), via: this.via.slice(0, this.size) };
   }
 
   /** The bit array and the parent links. */

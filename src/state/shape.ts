@@ -102,6 +102,27 @@ export function unify(a: Shape, b: Shape): Shape {
   return ANY;
 }
 
+/**
+ * The interned shape equal to `s`, a copy of one made in another thread (structured clone keeps
+ * the fields, not the identity that codecs are keyed by).
+ */
+export function reviveShape(s: Shape): Shape {
+  const known = interned.get(s.key);
+  if (known) return known;
+  switch (s.k) {
+    case 'arr':
+      return arr(reviveShape(s.of));
+    case 'opt':
+      return opt(reviveShape(s.of));
+    case 'tup':
+      return tup(reviveShape(s.of), s.n);
+    case 'rec':
+      return rec(s.keys, s.fields.map(reviveShape));
+    default:
+      throw new Error(`internal: primitive shape '${s.key}' is not interned`);
+  }
+}
+
 /** The shape of a plain value (one the generic encoder accepted). */
 export function shapeOf(v: unknown, depth = 0): Shape {
   switch (typeof v) {

@@ -22,14 +22,42 @@ export interface SeenSet {
   /** Touch the set where the first `n` fingerprints (halves in `lo`, `hi`) go, so that their cache lines load in parallel. */
   prefetch(lo: Int32Array, n: number, hi?: Int32Array): number;
   path(index: number): number[];
+  /** The parent links of the states stored, by index (copies). */
+  links(): Links;
+}
+
+/** Parent links: state i was first reached from state `parents[i]` (-1: an initial state) by instance `via[i]`. */
+export interface Links {
+  parents: Int32Array;
+  via: Int32Array;
+}
+
+/**
+ * The path of action instances to state `ref` when the states are split among `parts.length`
+ * parts (explore/parallel): state ref is index ⌊ref / parts⌋ of part ref mod parts, and parent
+ * links hold such references. With one part, references are indexes.
+ */
+export function pathAcross(parts: readonly Links[], ref: number): number[] {
+  const n = parts.length;
+  const steps: number[] = [];
+  for (let r = ref; ; ) {
+    const links = parts[r % n];
+    const i = Math.floor(r / n);
+    const parent = links.parents[i];
+    if (parent === -1) break;
+    steps.push(links.via[i]);
+    r = parent;
+  }
+  return steps.reverse();
 }
 
 export class StateStore implements SeenSet {
   /** Interleaved (lo, hi) fingerprint pairs; (0, 0) is an empty slot. */
   private slots: Int32Array;
   private mask: number;
-  private parents: Int32Array;
-  private via: Int32Array;
+  /** Parent links (see Links); read by `pathAcross`. */
+  parents: Int32Array;
+  via: Int32Array;
   size = 0;
 
   constructor(expectedStates = 1 << 16) {
@@ -95,18 +123,24 @@ export class StateStore implements SeenSet {
 
   /** The path of action instances from an initial state to state `index`, and that initial state's index. */
   path(index: number): number[] {
-    const steps: number[] = [];
-    let i = index;
-    while (this.parents[i] !== -1) {
-      steps.push(this.via[i]);
-      i = this.parents[i];
-    }
-    return steps.reverse();
+    return pathAcross([this], index);
+  }
+
+  links(): Links {
+    return { parents: this.parents.slice(0, this.size), via: this.via.slice(0, this.size) };
   }
 
   /** Bytes held by the store. */
   get bytes(): number {
     return this.slots.byteLength + this.parents.byteLength + this.via.byteLength;
+  }
+
+  /** Visit every stored fingerprint, in slot order (once a run is over, e.g. to sketch the set). */
+  forEachFingerprint(visit: (lo: number, hi: number) => void): void {
+    const slots = this.slots;
+    for (let j = 0; j < slots.length; j += 2) {
+      if (slots[j] !== 0 || slots[j + 1] !== 0) visit(slots[j], slots[j + 1]);
+    }
   }
 
   private growLinks(): void {

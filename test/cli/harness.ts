@@ -44,14 +44,19 @@ export interface Run {
 
 export const scratch = (): string => mkdtempSync(join(tmpdir(), 'accelcheck-'));
 
-export async function cli(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+/** The test registry under the name worker threads load it by (`check --workers`, with `workers: true` below). */
+export const registry = testRegistry;
+
+/** Run the CLI; `workers: true` lets `check` rebuild built-in models in worker threads (from this module). */
+export async function cli(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; workers?: boolean } = {}): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, testRegistry, {
+  const io = {
     stdout: { write: (s: string) => (stdout += s), isTTY: false },
     stderr: { write: (s: string) => (stderr += s), isTTY: false },
     env: opts.env ?? {},
     cwd: opts.cwd ?? process.cwd(),
-  });
+  };
+  const code = await main(argv, testRegistry, io, opts.workers ? { registryModule: import.meta.url } : {});
   return { code, stdout, stderr };
 }

@@ -1,0 +1,247 @@
+/**
+ * How the parts of a partitioned search talk (one part per worker thread). Every pair of parts
+ * has a MessagePort; successors a part does not own travel in chunks of records, transferred
+ * (not copied) with postMessage and read with `receiveMessageOnPort`, so a part's search stays
+ * one synchronous loop. A part waiting for a peer sleeps on its mail counter (`Atomics.wait`),
+ * which every sender bumps after posting. A shared control block holds a level barrier, the
+ * parts' status at each level, and an abort flag the main thread raises when a run fails.
+ *
+ * A record is 32-bit words: [lo, hi, parent, via, template, length, bytes… (padded to a word)].
+ * The template id is the sender's: the first time it uses one towards a peer, the chunk
+ * announces its shape, and the peer maps it to a template of its own (codecs are per thread).
+ */
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { Codec, Template } from '../../state/codec.js';
+import { reviveShape, type Shape } from '../../state/shape.js';
+
+/** Words per chunk (1 MiB). */
+const CHUNK_WORDS = 1 << 18;
+/** Words of a record before its bytes. */
+export const HEADER_WORDS = 6;
+/** Entries of the direct-mapped cache of fingerprints already sent to a peer. */
+const SENT_CACHE = 1 << 16;
+
+/** A chunk of records, as posted; `shapes` announces templates used in it for the first time. */
+export interface Chunk {
+  kind: 'chunk';
+  words: Int32Array;
+  /** Words used. */
+  used: number;
+  shapes: { id: number; shape: Shape }[];
+}
+
+/** The last message of a level from a peer. */
+export interface LevelEnd {
+  kind: 'end';
+  level: number;
+}
+
+export type PeerMessage = Chunk | LevelEnd;
+
+/** The main thread gave up on the run (a part failed): stop waiting. */
+export class Aborted extends Error {
+  override name = 'Aborted';
+}
+
+/**
+ * Layout of the control block (Int32Array over a SharedArrayBuffer): the barrier's arrival
+ * count and generation, the abort flag, a mail counter per part, then two banks (by level
+ * parity) of per-part status: the next level's frontier size and flags.
+ */
+const ARRIVED = 0;
+const GENERATION = 1;
+const ABORT = 2;
+const MAIL = 4;
+export const controlWords = (parts: number): number => MAIL + parts + 4 * parts;
+
+/** Status flags a part reports at the end of a level. */
+export const FOUND = 1;
+export const STOPPED = 2;
+
+export function abort(control: Int32Array): void {
+  Atomics.store(control, ABORT, 1);
+  Atomics.add(control, GENERATION, 1);
+  Atomics.notify(control, GENERATION);
+  for (let i = MAIL; i < control.length; i++) Atomics.notify(control, i);
+}
+
+/**
+ * The records queued for one peer: the chunk being filled, the templates announced to it, and a
+ * direct-mapped cache of the fingerprints already sent to it. A record whose fingerprint was sent
+ * before (in this run) is not sent again: the peer filed the first one, and the first one wins
+ * there anyway, so dropping it changes nothing but the traffic.
+ */
+class Outbox {
+  words: Int32Array | null = null;
+  used = 0;
+  readonly sentLo = new Int32Array(SENT_CACHE);
+  readonly sentHi = new Int32Array(SENT_CACHE);
+  readonly announced = new Uint8Array(1024);
+  shapes: { id: number; shape: Shape }[] = [];
+  /** Records queued, and those the cache spared. */
+  sent = 0;
+  spared = 0;
+
+  constructor(readonly codec: Codec) {}
+
+  /** Queue a record, unless its fingerprint was sent before; false when the chunk must be posted first. */
+  add(lo: number, hi: number, parent: number, via: number, words: Int32Array, start: number, length: number, template: number): boolean {
+    const slot = lo & (SENT_CACHE - 1);
+    // Fingerprint (0, 0) is the empty slot, so it is never spared.
+    if (this.sentLo[slot] === lo && this.sentHi[slot] === hi && (lo | hi) !== 0) {
+      this.spared++;
+      return true;
+    }
+    const n = (length + 3) >> 2;
+    let chunk = this.words;
+    const at = this.used;
+    if (chunk === null) chunk = this.words = new Int32Array(Math.max(CHUNK_WORDS, HEADER_WORDS + n));
+    else if (at + HEADER_WORDS + n > chunk.length) return false;
+    this.sent++;
+    this.sentLo[slot] = lo;
+    this.sentHi[slot] = hi;
+    if (template >= 1024 || this.announced[template] === 0) {
+      if (template < 1024) this.announced[template] = 1;
+      this.shapes.push({ id: template, shape: this.codec.templates[template].shape });
+    }
+    chunk[at] = lo;
+    chunk[at + 1] = hi;
+    chunk[at + 2] = parent;
+    chunk[at + 3] = via;
+    chunk[at + 4] = template;
+    chunk[at + 5] = length;
+    const from = start >> 2;
+    const to = at + HEADER_WORDS;
+    for (let i = 0; i < n; i++) chunk[to + i] = words[from + i];
+    this.used = to + n;
+    return true;
+  }
+
+  /** The chunk to post, and a fresh start. */
+  take(): Chunk {
+    const c: Chunk = { kind: 'chunk', words: this.words!, used: this.used, shapes: this.shapes };
+    this.words = null;
+    this.used = 0;
+    this.shapes = [];
+    return c;
+  }
+}
+
+/** One part's ends of the ports to its peers, its outgoing chunks, and the shared control block. */
+export class Exchange {
+  private readonly out: Outbox[];
+  /** Per sender: its template ids mapped to ours. */
+  private readonly templates: (Template | undefined)[][];
+  /** Bytes of the chunk being filed (for the memory limit). */
+  inboxBytes = 0;
+
+  constructor(
+    readonly part: number,
+    readonly parts: number,
+    private readonly ports: (MessagePort | null)[],
+    private readonly control: Int32Array,
+    private readonly codec: Codec,
+  ) {
+    this.out = ports.map(() => new Outbox(codec));
+    this.templates = ports.map(() => []);
+  }
+
+  /** Records handed to `send` and queued, and those the sent-caches spared. */
+  get sent(): number {
+    return this.out.reduce((a, o) => a + o.sent, 0);
+  }
+
+  get spared(): number {
+    return this.out.reduce((a, o) => a + o.spared, 0);
+  }
+
+  /** Queue a record for `peer` (the encoding is `words` from byte `start`, written by our codec template `template`). */
+  send(peer: number, lo: number, hi: number, parent: number, via: number, words: Int32Array, start: number, length: number, template: number): void {
+    const box = this.out[peer];
+    if (!box.add(lo, hi, parent, via, words, start, length, template)) {
+      this.post(peer);
+      box.add(lo, hi, parent, via, words, start, length, template);
+    }
+  }
+
+  private post(peer: number): void {
+    const c = this.out[peer].take();
+    this.deliver(peer, c, [c.words.buffer as ArrayBuffer]);
+  }
+
+  private deliver(peer: number, message: PeerMessage, transfer: ArrayBuffer[] = []): void {
+    this.ports[peer]!.postMessage(message, transfer);
+    Atomics.add(this.control, MAIL + peer, 1);
+    Atomics.notify(this.control, MAIL + peer);
+  }
+
+  /** Send what is queued and mark the end of `level` to every peer. */
+  endLevel(level: number): void {
+    for (let peer = 0; peer < this.parts; peer++) {
+      if (peer === this.part) continue;
+      if (this.out[peer].words !== null) this.post(peer);
+      this.deliver(peer, { kind: 'end', level });
+    }
+  }
+
+  /**
+   * Receive the chunks `peer` sent in `level`, in order, handing each to `onChunk`, until its
+   * end of the level. `onChunk` may be null to drop them (a part that stopped).
+   */
+  receiveLevel(peer: number, level: number, onChunk: ((c: Chunk, templates: (Template | undefined)[]) => void) | null): void {
+    const port = this.ports[peer]!;
+    const mail = MAIL + this.part;
+    for (;;) {
+      const seen = Atomics.load(this.control, mail);
+      const got = receiveMessageOnPort(port);
+      if (got === undefined) {
+        this.checkAbort();
+        Atomics.wait(this.control, mail, seen, 1000);
+        continue;
+      }
+      const m = got.message as PeerMessage;
+      if (m.kind === 'end') {
+        if (m.level !== level) throw new Error(`internal: part ${this.part} expected the end of level ${level} from part ${peer}, got level ${m.level}`);
+        return;
+      }
+      const map = this.templates[peer];
+      for (const { id, shape } of m.shapes) map[id] = this.codec.template(reviveShape(shape));
+      if (onChunk !== null) {
+        this.inboxBytes = m.words.byteLength;
+        onChunk(m, map);
+        this.inboxBytes = 0;
+      }
+    }
+  }
+
+  /** Report this part's status for `level` and wait for every part's; returns them all. */
+  barrier(level: number, queued: number, flags: number): { queued: number[]; flags: number[] } {
+    const c = this.control;
+    const bank = MAIL + this.parts + (level & 1) * 2 * this.parts;
+    c[bank + 2 * this.part] = queued;
+    c[bank + 2 * this.part + 1] = flags;
+    const generation = Atomics.load(c, GENERATION);
+    if (Atomics.add(c, ARRIVED, 1) === this.parts - 1) {
+      Atomics.store(c, ARRIVED, 0);
+      Atomics.add(c, GENERATION, 1);
+      Atomics.notify(c, GENERATION);
+    } else {
+      while (Atomics.load(c, GENERATION) === generation) {
+        this.checkAbort();
+        Atomics.wait(c, GENERATION, generation, 1000);
+      }
+    }
+    this.checkAbort();
+    const queuedAll: number[] = [];
+    const flagsAll: number[] = [];
+    for (let p = 0; p < this.parts; p++) {
+      queuedAll.push(Atomics.load(c, bank + 2 * p));
+      flagsAll.push(Atomics.load(c, bank + 2 * p + 1));
+    }
+    return { queued: queuedAll, flags: flagsAll };
+  }
+
+  private checkAbort(): void {
+    if (Atomics.load(this.control, ABORT) !== 0) throw new Aborted('the run was aborted');
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The messages between the main thread and the worker threads of a parallel check (the peers'
+ * own messages are exchange.ts's). All plain data: a model travels as its source.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { CompiledModel } from '../../model/compile.js';
+import type { OmissionEstimate } from '../../state/bitstate.js';
+import type { Links } from '../../state/store.js';
+import type { ViolationKind } from '../../trace/types.js';
+import type { ExploreOptions, Progress } from '../types.js';
+import type { ModelSource } from './source.js';
+
+/** The options a worker runs with: the caller's, less its callbacks. */
+export type PartOptions = Omit<ExploreOptions, 'onProgress'>;
+
+export type ToWorker =
+  | { type: 'init'; part: number; parts: number; ports: (MessagePort | null)[]; control: SharedArrayBuffer }
+  | { type: 'run'; id: number; source: ModelSource; options: PartOptions; progress: boolean; memoryShare: number }
+  | { type: 'links' }
+  | { type: 'close' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'progress'; id: number; progress: Progress }
+  | { type: 'done'; id: number; report: PartReport }
+  | { type: 'links'; links: Links }
+  | { type: 'failed'; id: number; aborted: boolean; error: { name: string; message: string; stack?: string } };
+
+/** What identifies a built model, so the main thread can tell that every worker built the same one. */
+export interface Identity {
+  name: string;
+  /** JSON of its configuration. */
+  config: string;
+  /** Its action instances' labels, in order, hashed (FNV-1a), and their number. */
+  instances: number;
+  labels: number;
+}
+
+export function identityOf(cm: CompiledModel): Identity {
+  let h = 0x811c9dc5;
+  for (const inst of cm.instances) {
+    for (let i = 0; i < inst.label.length; i++) h = Math.imul(h ^ inst.label.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 10, 0x01000193);
+  }
+  return { name: cm.model.name, config: JSON.stringify(cm.model.config), instances: cm.instances.length, labels: h >>> 0 };
+}
+
+/** One part's account of a run. */
+export interface PartReport {
+  identity: Identity;
+  states: number;
+  transitions: number;
+  depth: number;
+  storeBytes: number;
+  queuePeakBytes: number;
+  canon: boolean;
+  stoppedBy?: 'max-states' | 'max-depth' | 'memory';
+  omission?: OmissionEstimate;
+  /** Records sent to other parts, and those a cache of fingerprints already sent spared. */
+  sent: number;
+  spared: number;
+  /** This part's finding: a global state reference, and the length of its trace. */
+  finding?: { kind: ViolationKind; name: string; message: string; at: number; then?: number; throwing?: number; length: number };
+}

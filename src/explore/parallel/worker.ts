@@ -1,0 +1,90 @@
+/**
+ * A worker thread of a parallel check: one part of the partitioned search (part.ts). It is told
+ * its part and its peers' ports once ('init'), then runs searches ('run': a model source and the
+ * options), reporting each ('done') and handing over its parent links when the main thread
+ * rebuilds a trace ('links'). Failures are reported as messages, never thrown at the main thread.
+ */
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import { prepare } from '../check.js';
+import type { Model } from '../../model/types.js';
+import type { Progress } from '../types.js';
+import { BitStateStore } from '../../state/bitstate.js';
+import type { SeenSet } from '../../state/store.js';
+import { Aborted, Exchange } from './exchange.js';
+import { partitionedBfs } from './part.js';
+import { identityOf, type FromWorker, type PartReport, type ToWorker } from './protocol.js';
+import { loadSource } from './source.js';
+
+const port = parentPort!;
+let part = 0;
+let parts = 1;
+let peers: (MessagePort | null)[] = [];
+let control: Int32Array = new Int32Array(0);
+/** Models built, by source (a check of several scenarios reuses its workers). */
+const models = new Map<string, Promise<Model>>();
+/** The last run's store, until its links are asked for or the next run starts. */
+let lastStore: SeenSet | null = null;
+
+const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+
+port.on('message', (m: ToWorker) => {
+  switch (m.type) {
+    case 'init':
+      ({ part, parts } = m);
+      peers = m.ports;
+      control = new Int32Array(m.control);
+      post({ type: 'ready' });
+      return;
+    case 'run':
+      lastStore = null;
+      run(m).catch((e: unknown) => post({ type: 'failed', id: m.id, aborted: e instanceof Aborted, error: describe(e) }));
+      return;
+    case 'links': {
+      const links = lastStore ? lastStore.links() : { parents: new Int32Array(0), via: new Int32Array(0) };
+      lastStore = null;
+      post({ type: 'links', links }, [links.parents.buffer as ArrayBuffer, links.via.buffer as ArrayBuffer]);
+      return;
+    }
+    case 'close':
+      port.close();
+      process.exit(0);
+  }
+});
+
+function describe(e: unknown): { name: string; message: string; stack?: string } {
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+  return { name: 'Error', message: String(e) };
+}
+
+async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
+  const key = JSON.stringify(m.source);
+  let model = models.get(key);
+  if (!model) models.set(key, (model = loadSource(m.source)));
+  const built = await model;
+  const onProgress = m.progress ? (progress: Progress) => post({ type: 'progress', id: m.id, progress }) : undefined;
+  const { cm, init } = prepare(built, m.options);
+  const r = partitionedBfs(cm, { ...m.options, onProgress }, init, (codec) => new Exchange(part, parts, peers, control, codec), m.memoryShare);
+  const { search } = r;
+  const store = search.store;
+  const f = search.finding;
+  const report: PartReport = {
+    identity: identityOf(cm),
+    states: store.size,
+    transitions: search.transitions,
+    depth: search.depth,
+    storeBytes: store.bytes,
+    queuePeakBytes: r.queuePeakBytes,
+    canon: search.canon !== null,
+    sent: r.sent,
+    spared: r.spared,
+  };
+  if (search.stoppedBy) report.stoppedBy = search.stoppedBy;
+  if (store instanceof BitStateStore) report.omission = store.omission();
+  if (f) {
+    report.finding = { kind: f.kind, name: f.name, message: f.message, at: f.at, length: r.findingLength };
+    if (f.then !== undefined) report.finding.then = f.then;
+    if (f.throwing !== undefined) report.finding.throwing = f.throwing;
+  }
+  lastStore = store;
+  post({ type: 'done', id: m.id, report });
+}

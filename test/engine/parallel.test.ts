@@ -1,0 +1,174 @@
+/**
+ * Parallel BFS over worker threads (explore/parallel): the same states, transitions, depth and
+ * verdict as one thread; shortest counterexamples that replay; the same trace on every run with
+ * the same number of workers; bounds, symmetry and bitstate as on one thread; bad input as values.
+ * One pool per worker count serves the whole file (workers start through tsx, ~1 s each).
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { check, replay, type CheckResult, type Model } from '../../src/index.js';
+import { checkParallel } from '../../src/explore/parallel/check-parallel.js';
+import { WorkerPool } from '../../src/explore/parallel/pool.js';
+import type { ModelSource } from '../../src/explore/parallel/source.js';
+import { buildEntry } from '../../src/cli/resolve.js';
+import { philosophers } from '../../models/calibration/philosophers.js';
+import { registry } from '../../models/index.js';
+import { faulty, jumps } from './small-models.js';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+const PHILOSOPHERS = here('../../models/calibration/philosophers.ts');
+const SMALL = here('./small-models.ts');
+const REGISTRY = here('../../models/index.ts');
+
+const phil = (n: number): ModelSource => ({ module: PHILOSOPHERS, export: 'philosophers', args: [n] });
+
+function system(scenario: string, mutant: string | null = null): { model: Model; source: ModelSource } {
+  const entry = registry.models.find((m) => m.name === 'system')!;
+  const set = entry.mutants.find((m) => m.name === mutant)?.set ?? {};
+  const config = { ...entry.scenarios.find((s) => s.name === scenario)!.config, ...set };
+  return {
+    model: buildEntry(entry, config, mutant, `system/${scenario}`),
+    source: { module: REGISTRY, export: 'registry', model: 'system', config, mutant },
+  };
+}
+
+const figures = (r: CheckResult) => ({ ok: r.ok, states: r.states, transitions: r.transitions, depth: r.depth, complete: r.complete, bound: r.bound });
+const steps = (r: CheckResult) => r.violation!.trace.steps.map((s) => s.action);
+
+let two: WorkerPool;
+let three: WorkerPool;
+beforeAll(async () => {
+  [two, three] = await Promise.all([WorkerPool.open(2), WorkerPool.open(3)]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([two?.close(), three?.close()]);
+});
+
+describe('a complete run finds exactly what one thread finds', () => {
+  for (const [n, deadlock] of [[8, false], [10, false]] as const) {
+    it(`philosophers(${n}) with 2 and 3 workers`, async () => {
+      const one = check(philosophers(n), { deadlock });
+      for (const pool of [two, three]) {
+        const r = await checkParallel(philosophers(n), { deadlock, source: phil(n), pool });
+        expect(figures(r)).toEqual(figures(one));
+        expect(r.workers).toBe(pool.size);
+        expect(r.exchanged!.sent).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  for (const scenario of ['migrate', 'hijack', 'spoof']) {
+    it(`system/${scenario}, rebuilt in each worker from the registry`, async () => {
+      const { model, source } = system(scenario);
+      const one = check(model);
+      const r = await checkParallel(model, { source, pool: two });
+      expect(figures(r)).toEqual(figures(one));
+      expect(r.ok).toBe(true);
+    });
+  }
+});
+
+describe('counterexamples', () => {
+  it('the deadlock of philosophers(7): shortest (7 steps), replays, the same trace on every run', async () => {
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await checkParallel(philosophers(7), { source: phil(7), pool: two }));
+    const [r] = runs;
+    expect(r.violation).toMatchObject({ kind: 'deadlock' });
+    expect(r.violation!.trace.steps).toHaveLength(7);
+    for (const again of runs) expect(steps(again)).toEqual(steps(r));
+    expect(replay(philosophers(7), r.violation!.trace).status).toBe('reproduced');
+  });
+
+  for (const mutant of ['resend-pending-tx', 'drain-keeps-filters', 'suspend-without-teardown']) {
+    it(`mutant ${mutant}: the invariant and trace length of one thread, and the trace replays`, async () => {
+      const { model, source } = system('migrate', mutant);
+      const one = check(model);
+      const r = await checkParallel(model, { source, pool: three });
+      expect(r.ok).toBe(false);
+      expect(r.violation!.name).toBe(one.violation!.name);
+      expect(r.violation!.trace.steps).toHaveLength(one.violation!.trace.steps.length);
+      const again = replay(model, r.violation!.trace);
+      expect(again.status, again.status === 'stale' ? again.reason : '').toBe('reproduced');
+    });
+  }
+
+  it('a step property and a throwing effect are findings with their traces', async () => {
+    const j = await checkParallel(jumps(), { source: { module: SMALL, export: 'jumps' }, pool: two });
+    expect(j.violation).toMatchObject({ kind: 'invariant', name: 'smallSteps' });
+    expect(steps(j)).toEqual(['jump(3)']);
+    const f = await checkParallel(faulty('effect'), { source: { module: SMALL, export: 'faulty', args: ['effect'] }, pool: two });
+    expect(f.violation).toMatchObject({ kind: 'error', name: 'boom' });
+    expect(f.violation!.message).toMatch(/effect exploded/);
+    expect(steps(f)).toEqual(['inc', 'inc']);
+  });
+
+  it('--minimize works on a parallel counterexample', async () => {
+    const { model, source } = system('migrate', 'resend-pending-tx');
+    const r = await checkParallel(model, { source, pool: two, minimize: true });
+    expect(r.minimized).toMatchObject({ by: 'ddmin' });
+    expect(r.minimized!.to).toBeLessThanOrEqual(r.minimized!.from);
+  });
+});
+
+describe('bounds, symmetry and bitstate with workers', () => {
+  it('a depth bound: the same states and bound as one thread', async () => {
+    const one = check(philosophers(8), { deadlock: false, maxDepth: 3 });
+    const r = await checkParallel(philosophers(8), { deadlock: false, maxDepth: 3, source: phil(8), pool: two });
+    expect(figures(r)).toEqual(figures(one));
+    expect(r.bound).toBe('max-depth');
+  });
+
+  it('a state bound stops every worker at its share', async () => {
+    const r = await checkParallel(philosophers(10), { deadlock: false, maxStates: 1000, source: phil(10), pool: two });
+    expect(r).toMatchObject({ complete: false, bound: 'max-states' });
+    expect(r.states).toBeGreaterThanOrEqual(500);
+    expect(r.states).toBeLessThanOrEqual(1000);
+  });
+
+  it('symmetry: the same classes as one thread, and the deadlock trace is concrete', async () => {
+    const one = check(philosophers(8), { deadlock: false, symmetry: true });
+    const r = await checkParallel(philosophers(8), { deadlock: false, symmetry: true, source: phil(8), pool: two });
+    expect(figures(r)).toEqual(figures(one));
+    expect(r.states).toBe(151);
+    const d = await checkParallel(philosophers(8), { symmetry: true, source: phil(8), pool: two });
+    expect(d.violation!.trace.steps).toHaveLength(8);
+    expect(replay(philosophers(8), d.violation!.trace).status).toBe('reproduced');
+  });
+
+  it('bitstate: ample bits find every state, and the omission is summed over the workers', async () => {
+    const r = await checkParallel(philosophers(10), { deadlock: false, bitstate: 24, source: phil(10), pool: two });
+    expect(r.states).toBe(6726);
+    expect(r.omission).toMatchObject({ bits: 24, hashes: 3, exhaustive: true });
+    expect(r.omission!.hashFactor).toBeCloseTo((2 * 2 ** 24) / 6726, 6);
+  });
+});
+
+describe('bad input', () => {
+  it('workers without a source, a bad worker count, a pool of another size', async () => {
+    await expect(checkParallel(philosophers(4), { workers: 2 })).rejects.toThrow(/need `source`/);
+    await expect(checkParallel(philosophers(4), { workers: 0, source: phil(4) })).rejects.toThrow(/workers must be an integer/);
+    await expect(checkParallel(philosophers(4), { workers: 3, source: phil(4), pool: two })).rejects.toThrow(/pool has 2 workers/);
+  });
+
+  it('one worker, or DFS, runs on this thread', async () => {
+    const r = await checkParallel(philosophers(5), { workers: 1 });
+    expect(r).toMatchObject({ workers: 1, states: 82 });
+    const d = await checkParallel(philosophers(5), { strategy: 'dfs', source: phil(5), pool: two });
+    expect(d.workers).toBe(1);
+  });
+
+  it('a source that builds another model is refused; the pool still works after', async () => {
+    await expect(checkParallel(philosophers(6), { source: phil(5), pool: two })).rejects.toThrow(/built a different model/);
+    const r = await checkParallel(philosophers(5), { deadlock: false, source: phil(5), pool: two });
+    expect(r.states).toBe(82);
+  });
+
+  it('a source that cannot be loaded fails the run with its reason', async () => {
+    const pool = await WorkerPool.open(2);
+    try {
+      await expect(checkParallel(philosophers(4), { source: { module: here('./no-such-model.ts') }, pool })).rejects.toThrow(/no such model file/);
+    } finally {
+      await pool.close();
+    }
+  });
+});
