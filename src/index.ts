@@ -1,7 +1,7 @@
 /**
  * accelcheck: explicit-state model checking for protocol models written in TypeScript.
- * `defineModel`, `action`, `invariant` and `range` describe a model; `check`, `simulate` and
- * `replay` explore it and return result values.
+ * `defineModel`, `action`, `invariant` and `range` describe a model; `check` (one thread),
+ * `checkParallel` (worker threads), `simulate` and `replay` explore it and return result values.
  */
 export { defineModel, action, invariant, stepInvariant, range, isModel } from './model/define.js';
 export type { ActionOptions, PropertyOptions } from './model/define.js';
@@ -9,6 +9,11 @@ export type { Action, Invariant, Model, ModelSpec, Param, PlainValue, StateInvar
 export { machine, t, IllegalTransitionError } from './fsm/machine.js';
 export type { Machine, Transition } from './fsm/machine.js';
 export { check, OptionError, ModelError } from './explore/check.js';
+export { checkParallel, defaultWorkers, type ParallelOptions } from './explore/parallel/check-parallel.js';
+export { WorkerPool, WorkerError } from './explore/parallel/pool.js';
+export type { ModelSource } from './explore/parallel/source.js';
+export { readCheckpoint, writeCheckpoint } from './state/checkpoint-file.js';
+export { CheckpointError, type Checkpoint, type CheckpointRun, type CheckpointPosition } from './state/checkpoint.js';
 export { simulate, type SimulateOptions } from './explore/simulate.js';
 export { checkSymmetry, type SymmetryCheck, type SymmetryProblem } from './explore/symmetry.js';
 export { shardModel, shardSeed, shardStrategy, parseShard } from './explore/shard.js';

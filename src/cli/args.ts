@@ -32,6 +32,8 @@ export const commandOptions: Record<string, Options> = {
     bitstate: { type: 'string' },
     memory: { type: 'string' },
     symmetry: { type: 'boolean' },
+    checkpoint: { type: 'string' },
+    resume: { type: 'string' },
     shard: { type: 'string' },
     seed: { type: 'string' },
   },
@@ -94,6 +96,8 @@ Options (check, simulate):
   --bitstate BITS        check: keep states as 3 bits each in a 2^BITS-bit array (10–36; 30 = 128 MiB),
                          SPIN's supertrace: far less memory, but states may be missed (the estimate is printed)
   --memory MB            check: stop cleanly (complete false) when store + queue or the process RSS exceed MB
+  --checkpoint FILE      check: when --memory or --max-states stops the BFS, write FILE to go on from (one thread)
+  --resume FILE          check: go on from a checkpoint of the same model, scenario and settings (one thread)
   --symmetry             check: symmetry reduction over interchangeable guests (where the model declares it)
   --minimize             check: shorten the counterexample (delta debugging, each candidate re-executed)
   --seed N, --walks N    simulate: seed (default 1) and number of walks (default 1000)

@@ -3,13 +3,15 @@ import { dirname, relative, resolve } from 'node:path';
 import { check } from '../explore/check.js';
 import { checkParallel, defaultWorkers, MAX_WORKERS } from '../explore/parallel/check-parallel.js';
 import { WorkerPool } from '../explore/parallel/pool.js';
-import { parseShard } from '../explore/shard.js';
+import { parseShard, shardStrategy } from '../explore/shard.js';
 import { simulate } from '../explore/simulate.js';
 import type { CheckResult, ExploreOptions } from '../explore/types.js';
 import type { Registry } from '../registry.js';
 import { formatProgress, formatResult } from '../report/result.js';
 import { styleFor } from '../report/style.js';
 import { InputError, writeTrace } from '../trace/file.js';
+import type { Checkpoint } from '../state/checkpoint.js';
+import { readCheckpoint, writeCheckpoint } from '../state/checkpoint-file.js';
 import { intOption, type Parsed } from './args.js';
 import type { Io } from './io.js';
 import { resolveTargets, type Target } from './resolve.js';
@@ -27,8 +29,13 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
   };
   // check only (not declared for simulate): the bitstate store's 2^bits bits, the memory limit in MB, symmetry reduction.
   const storage = { bitstate: intOption(v, 'bitstate', 10, 36), memoryMB: intOption(v, 'memory', 1), symmetry: v.symmetry === true };
-  // check: worker threads for BFS (default: the machine's cores); DFS and shards run on one thread.
-  const workers = command === 'check' ? (intOption(v, 'workers', 1, MAX_WORKERS) ?? defaultWorkers()) : 1;
+  // check: a checkpoint to write when a bound stops the run, or one to go on from (one thread, BFS).
+  const checkpointPath = v.checkpoint as string | undefined;
+  const resumePath = v.resume as string | undefined;
+  const checkpoints = checkpointPath !== undefined || resumePath !== undefined;
+  if (checkpoints && v.workers !== undefined && v.workers !== '1') throw new InputError('--checkpoint and --resume run on one thread: leave out --workers (or give --workers 1)');
+  // check: worker threads for BFS (default: the machine's cores); DFS runs on one thread.
+  const workers = command === 'check' && !checkpoints ? (intOption(v, 'workers', 1, MAX_WORKERS) ?? defaultWorkers()) : 1;
   const seed = intOption(v, 'seed', 0, 0xffffffff);
   // --shard I/N: this run is part I of a swarm of N (explore/shard.ts); check's --seed seeds its diversification.
   const shard = shardOption(v.shard as string | undefined);
@@ -42,6 +49,8 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
     { model: args.positionals[0], scenario: v.scenario as string | undefined, mutant: v.mutant as string | undefined, sets: v.set as string[] | undefined, registryModule },
     io.cwd,
   );
+  if (checkpoints && targets.length !== 1) throw new InputError(`--checkpoint and --resume take one run: name the model and scenario (this command runs ${targets.length})`);
+  const resume = resumePath !== undefined ? readCheckpoint(resolve(io.cwd, resumePath)) : undefined;
   // Validate invariant names against every target before running anything.
   for (const t of targets) {
     for (const name of explore.invariants ?? []) {
@@ -60,15 +69,36 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
     for (const t of targets) {
       const onProgress = v.quiet ? undefined : (p: Parameters<NonNullable<ExploreOptions['onProgress']>>[0]) => io.stderr.write(`${formatProgress(p, errStyle)}\n`);
       const source = sourceFor(t, out, io.cwd);
-      const checkOptions = { ...explore, ...storage, strategy: strategy as 'bfs' | 'dfs' | undefined, minimize: v.minimize === true, onProgress };
-      const parallel = command === 'check' && workers > 1 && strategy !== 'dfs' && !shard && t.origin !== undefined;
+      let checkpoint: Checkpoint | undefined;
+      const checkOptions = {
+        ...explore,
+        ...storage,
+        strategy: strategy as 'bfs' | 'dfs' | undefined,
+        minimize: v.minimize === true,
+        onProgress,
+        shard: shard && { ...shard, seed },
+        resume,
+        onCheckpoint: checkpointPath !== undefined ? (c: Checkpoint) => (checkpoint = c) : undefined,
+      };
+      // BFS on worker threads; DFS (and a shard that searches depth-first) stays on this one.
+      const parallel = command === 'check' && workers > 1 && (strategy ?? (shard ? shardStrategy(storage) : 'bfs')) === 'bfs' && t.origin !== undefined;
       if (parallel) pool ??= WorkerPool.open(workers);
       const result: CheckResult =
         parallel
           ? await checkParallel(t.model, { ...checkOptions, workers, source: t.origin, pool: await pool }, { source })
           : command === 'check'
-          ? { ...check(t.model, { ...checkOptions, shard: shard && { ...shard, seed } }, { source }), workers: 1 }
+          ? { ...check(t.model, checkOptions, { source }), workers: 1 }
           : simulate(t.model, { ...explore, seed, walks, path, shrink: !v['no-shrink'], swarm: !v['no-swarm'], onProgress, shard }, { source });
+      if (checkpoint) {
+        writeCheckpoint(resolve(io.cwd, checkpointPath!), checkpoint);
+        if (!v.quiet) {
+          io.stderr.write(
+            `checkpoint written to ${checkpointPath} (${checkpoint.at.states} states stored, ${checkpoint.at.frontier} to expand) · go on: the same command with --resume ${checkpointPath} and a larger --memory or --max-states\n`,
+          );
+        }
+      } else if (checkpointPath !== undefined && !v.quiet && result.ok) {
+        io.stderr.write(`no bound stopped the run: no checkpoint written to ${checkpointPath}\n`);
+      }
       let tracePath: string | undefined;
       if (result.violation) {
         found = true;

@@ -3,23 +3,40 @@
  * state, so the first violation found has a shortest trace. The frontier holds encoded states
  * only (with the id of the codec template that wrote each); a state's index is its position in
  * discovery order, which is also its queue order.
+ *
+ * Checkpoints (state/checkpoint.ts): a run that `resume`s one starts from its store and frontier
+ * instead of the initial state. A run stopped by the state bound or the memory limit, with
+ * `onCheckpoint`, hands over where it stood: the state it was expanding goes back to the head of
+ * the frontier and its transitions are uncounted, so the resumed run expands it again (the
+ * successors it had already filed are then found stored) and ends as an uninterrupted run would.
  */
 import { ByteFifo } from '../state/queue.js';
 import { Search } from './search.js';
 import type { Explorer } from './registry.js';
+import { checkpointRun, frontierOf, refill } from './resume.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from '../state/checkpoint.js';
 
 export const bfs: Explorer = (cm, options, s0) => {
   const queue = new ByteFifo();
   const search = new Search(cm, options, () => queue.length, () => queue.bytes);
   const codec = search.codec;
-  if (search.addInitial(s0) < 0) return { search, queuePeakBytes: 0 };
-  queue.push(codec.encoder.words, 0, codec.length, codec.tid);
-  const onNew = (_index: number, _bytes: Uint8Array, start: number, length: number, template: number) =>
-    queue.push(codec.encoder.words, start, length, template);
-  const templates = codec.templates;
   let index = 0;
   let depth = 0;
   let levelEnd = 1; // index of the first state of the next level
+  const resume = options.resume;
+  if (resume) {
+    search.store.load(resume.store);
+    search.transitions = resume.at.transitions;
+    search.depth = resume.at.depth;
+    refill(queue, codec, resume.frontier);
+    ({ next: index, level: depth, levelEnd } = resume.at);
+  } else {
+    if (search.addInitial(s0) < 0) return { search, queuePeakBytes: 0 };
+    queue.push(codec.encoder.words, 0, codec.length, codec.tid);
+  }
+  const onNew = (_index: number, _bytes: Uint8Array, start: number, length: number, template: number) =>
+    queue.push(codec.encoder.words, start, length, template);
+  const templates = codec.templates;
   while (queue.length > 0) {
     if (index === levelEnd) {
       depth++;
@@ -33,7 +50,25 @@ export const bfs: Explorer = (cm, options, s0) => {
     const t = templates[queue.outTemplate];
     const s = t.decode(queue.out, queue.outStart, queue.outEnd) as never;
     const atBound = depth >= search.maxDepth;
-    if (!search.expand(s, t, index, depth, onNew, !atBound)) break;
+    const before = search.transitions;
+    if (!search.expand(s, t, index, depth, onNew, !atBound)) {
+      const resumable = search.finding === undefined && (search.stoppedBy === 'max-states' || search.stoppedBy === 'memory');
+      if (resumable && options.onCheckpoint) {
+        queue.unpop();
+        const peakBytes = queue.peakBytes;
+        const frontier = frontierOf(queue);
+        options.onCheckpoint({
+          format: CHECKPOINT_FORMAT,
+          version: CHECKPOINT_VERSION,
+          run: checkpointRun(cm, options, search.canon !== null),
+          store: search.store.dump(),
+          frontier: frontier.bytes,
+          at: { states: search.store.size, transitions: before, depth: search.depth, next: index, level: depth, levelEnd, frontier: frontier.count },
+        });
+        return { search, queuePeakBytes: peakBytes };
+      }
+      break;
+    }
     index++;
   }
   return { search, queuePeakBytes: queue.peakBytes };

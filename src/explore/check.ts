@@ -13,6 +13,9 @@ import { buildTrace, type TraceContext } from '../trace/build.js';
 import type { TraceViolation } from '../trace/types.js';
 import type { SketchJson } from '../state/sketch.js';
 import { explorers } from './registry.js';
+import { checkpointRun } from './resume.js';
+import type { Checkpoint, CheckpointRun } from '../state/checkpoint.js';
+import { PlainDataError, sameState } from '../state/encode.js';
 import { DEFAULT_SHARD_SEED, shardCheckOptions, shardModel, shardProblem, sketchOfStore } from './shard.js';
 import type { Finding } from './search.js';
 import { minimize, stepsOf } from './shrink.js';
@@ -154,16 +157,27 @@ export function check<S>(model: Model<S>, options: CheckOptions = {}, context: T
   checkStorage(options);
   const started = performance.now();
   const { cm, init } = prepare(model, options);
+  // Checkpoints: taken and resumed by BFS, for a run of the same model and settings (explore/resume.ts).
+  const resume = options.resume;
+  if ((resume || options.onCheckpoint) && strategy !== 'bfs') throw new OptionError('checkpoints are taken and resumed by BFS (strategy bfs)');
+  if (resume) checkResumable(resume.run, checkpointRun(cm, options, options.symmetry === true && cm.model.symmetry !== undefined));
+  let checkpointed = false;
+  const onCheckpoint = options.onCheckpoint && ((c: Checkpoint) => {
+    checkpointed = true;
+    options.onCheckpoint!(c);
+  });
   let explored: ReturnType<typeof explore<S>>;
   try {
-    explored = explore(cm, options, init);
+    explored = explore(cm, { ...options, onCheckpoint }, init);
   } catch (e) {
     if (e instanceof BitStateAllocationError) throw new OptionError(e.message);
+    // A checkpoint whose store or frontier does not load is damaged (its header passed checkResumable).
+    if (resume && (e instanceof RangeError || e instanceof PlainDataError)) throw new OptionError(`the checkpoint is damaged: ${e.message}`);
     throw e;
   }
   const { search, queuePeakBytes } = explored;
   const store = search.store;
-  return report(cm, init, { ...options, strategy }, context, started, {
+  const result = report(cm, init, { ...options, strategy }, context, started, {
     states: store.size,
     transitions: search.transitions,
     depth: search.depth,
@@ -177,6 +191,18 @@ export function check<S>(model: Model<S>, options: CheckOptions = {}, context: T
     sketch: options.sketch ? sketchOfStore(store) : undefined,
     path: (at) => store.path(at),
   });
+  if (resume) result.resumed = { states: resume.at.states, transitions: resume.at.transitions, depth: resume.at.depth };
+  if (options.onCheckpoint) result.checkpointed = checkpointed;
+  return result;
+}
+
+/** A checkpoint goes on only with the run it was taken of: the first setting that differs is named. */
+function checkResumable(was: CheckpointRun, is: CheckpointRun): void {
+  for (const key of Object.keys(is) as (keyof CheckpointRun)[]) {
+    if (!sameState(was[key] ?? null, is[key] ?? null)) {
+      throw new OptionError(`the checkpoint is of another run: its ${key} is ${JSON.stringify(was[key])}, this run's is ${JSON.stringify(is[key])}`);
+    }
+  }
 }
 
 /** The result of an exploration: figures, bounds, and the violation with its trace rebuilt (and minimized when asked). */

@@ -1,6 +1,7 @@
 import type { PlainValue } from '../model/types.js';
 import type { SketchJson } from '../state/sketch.js';
 import type { Trace, ViolationKind } from '../trace/types.js';
+import type { Checkpoint } from '../state/checkpoint.js';
 
 export interface Progress {
   states: number;
@@ -50,6 +51,16 @@ export interface ExploreOptions {
   sketch?: boolean;
   /** check with `bitstate`: a seed for the bit array's hash functions (0, the default: the unseeded ones; set for shards). */
   bitstateSeed?: number;
+  /**
+   * check (BFS, one thread): go on from a checkpoint (state/checkpoint.ts) of a run of the same
+   * model with the same settings, instead of from the initial state. `readCheckpoint` reads one.
+   */
+  resume?: Checkpoint;
+  /**
+   * check (BFS, one thread): when the state bound or the memory limit stops the run, called with
+   * a checkpoint from which `resume` goes on (`writeCheckpoint` writes one to a file).
+   */
+  onCheckpoint?: (checkpoint: Checkpoint) => void;
   /** Called about every `progressEveryMs` (default 2000) during long runs. */
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
@@ -146,6 +157,10 @@ export interface CheckResult {
   /** simulate: fast-check's counterexample path (with `seed`, replays straight to the walk). */
   path?: string;
   minimized?: Minimized;
+  /** check with `resume`: where the checkpoint stood (the figures above include it). */
+  resumed?: { states: number; transitions: number; depth: number };
+  /** check with `onCheckpoint`: whether a checkpoint was handed over (the run stopped at a bound it can go on from). */
+  checkpointed?: boolean;
   /** check: the worker threads that ran the search (1: this thread). */
   workers?: number;
   /** Parallel runs: successors sent between workers, and those a cache of fingerprints already sent spared. */

@@ -18,7 +18,9 @@ export function violationTitle(v: { kind: string; name: string }, style: ChalkIn
 export function formatResult(r: CheckResult, label: RunLabel, style: ChalkInstance, opts: { tracePath?: string; replayHint?: string; reproduce?: string } = {}): string {
   const lines: string[] = [];
   const mutant = label.mutant ? style.magenta(` [mutant ${label.mutant}]`) : '';
-  const perSecond = r.durationMs > 0 ? (r.states * 1000) / r.durationMs : r.states;
+  // A resumed run's rate is of the states it found itself.
+  const found = r.states - (r.resumed?.states ?? 0);
+  const perSecond = r.durationMs > 0 ? (found * 1000) / r.durationMs : found;
   const figures = [
     `${count(r.states)} states`,
     `${count(r.transitions)} transitions`,
@@ -60,6 +62,7 @@ export function formatResult(r: CheckResult, label: RunLabel, style: ChalkInstan
       ? style.dim(`  ${what}: P(any state missed) ≈ ${p}, negligible`)
       : style.yellow(`  bitstate: up to ≈${approx(o.expectedMissed)} states may have been missed (P(any missed) ≈ ${p}), plus any reachable only through them · ${what}`));
   }
+  if (r.resumed) lines.push(style.dim(`  resumed from a checkpoint of ${count(r.resumed.states)} states and ${count(r.resumed.transitions)} transitions (included above)`));
   if (r.symmetry !== undefined) {
     lines.push(style.dim(r.symmetry ? '  symmetry reduction: states counts symmetry classes (representatives)' : '  symmetry: this model (scenario) declares none, every state counted'));
   }

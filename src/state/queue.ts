@@ -125,6 +125,12 @@ export class ByteFifo extends ChunkedBytes {
   override get bytes(): number {
     return (this.chunks.length - this.head) * CHUNK;
   }
+
+  /** Put the record the last `pop` took back at the head (it is still in the head chunk). */
+  unpop(): void {
+    this.headPos = this.outStart - 8;
+    this.count++;
+  }
 }
 
 const EMPTY_WORDS = new Int32Array(0);

@@ -24,6 +24,23 @@ export interface SeenSet {
   path(index: number): number[];
   /** The parent links of the states stored, by index (copies). */
   links(): Links;
+  /** The whole store as arrays (for a checkpoint); `table` is the set itself (not a copy). */
+  dump(): StoreDump;
+  /** Take the contents of a dump of a store of the same kind and geometry (resuming a checkpoint). */
+  load(dump: StoreDump): void;
+}
+
+/** A store's contents: its set (fingerprint slots, or bit array) and the parent links of its `size` states. */
+export interface StoreDump extends Links {
+  table: Int32Array;
+  size: number;
+}
+
+/** Room for `n` links at least, holding `from`'s. */
+export function withRoom(from: Int32Array, n: number): Int32Array {
+  const a = new Int32Array(Math.max(1024, n * 2));
+  a.set(from);
+  return a;
 }
 
 /** Parent links: state i was first reached from state `parents[i]` (-1: an initial state) by instance `via[i]`. */
@@ -128,6 +145,22 @@ export class StateStore implements SeenSet {
 
   links(): Links {
     return { parents: this.parents.slice(0, this.size), via: this.via.slice(0, this.size) };
+  }
+
+  dump(): StoreDump {
+    return { table: this.slots, size: this.size, ...this.links() };
+  }
+
+  load(d: StoreDump): void {
+    const cap = d.table.length / 2;
+    if (cap < 1024 || (cap & (cap - 1)) !== 0 || d.parents.length !== d.size || d.via.length !== d.size || d.size > cap * MAX_LOAD) {
+      throw new RangeError('store dump: a fingerprint table of a power-of-two capacity with room for its states, and one link per state');
+    }
+    this.slots = d.table;
+    this.mask = cap - 1;
+    this.parents = withRoom(d.parents, d.size);
+    this.via = withRoom(d.via, d.size);
+    this.size = d.size;
   }
 
   /** Bytes held by the store. */

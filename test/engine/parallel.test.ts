@@ -14,6 +14,7 @@ import { buildEntry } from '../../src/cli/resolve.js';
 import { philosophers } from '../../models/calibration/philosophers.js';
 import { registry } from '../../models/index.js';
 import { faulty, jumps } from './small-models.js';
+import { HyperLogLog } from '../../src/state/sketch.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const PHILOSOPHERS = here('../../models/calibration/philosophers.ts');
@@ -140,6 +141,25 @@ describe('bounds, symmetry and bitstate with workers', () => {
     expect(r.states).toBe(6726);
     expect(r.omission).toMatchObject({ bits: 24, hashes: 3, exhaustive: true });
     expect(r.omission!.hashFactor).toBeCloseTo((2 * 2 ** 24) / 6726, 6);
+  });
+});
+
+describe('swarm shards on workers', () => {
+  it('an exhaustive BFS shard: every state, a sketch of them, a replayable trace from the permuted order', async () => {
+    const shard = { index: 3, count: 4, seed: 7 };
+    const one = check(philosophers(8), { deadlock: false, shard });
+    const r = await checkParallel(philosophers(8), { deadlock: false, shard, source: phil(8), pool: two });
+    expect(figures(r)).toEqual(figures(one));
+    expect(r.shard).toEqual(shard);
+    expect(HyperLogLog.fromJSON(r.sketch).estimate()).toBeCloseTo(1154, -2);
+    const d = await checkParallel(philosophers(8), { shard, source: phil(8), pool: two });
+    expect(d.violation!.trace.steps).toHaveLength(8);
+    expect(replay(philosophers(8), d.violation!.trace).status).toBe('reproduced');
+  });
+
+  it('a shard with a state budget searches depth-first, on this thread', async () => {
+    const r = await checkParallel(philosophers(8), { deadlock: false, maxStates: 100, shard: { index: 2, count: 2 }, source: phil(8), pool: two });
+    expect(r).toMatchObject({ workers: 1, strategy: 'dfs', states: 100 });
   });
 });
 

@@ -16,6 +16,8 @@ import type { Finding } from '../search.js';
 import type { CheckOptions, CheckResult, Progress } from '../types.js';
 import { WorkerError, WorkerPool } from './pool.js';
 import type { PartReport } from './protocol.js';
+import { HyperLogLog, type SketchJson } from '../../state/sketch.js';
+import { DEFAULT_SHARD_SEED, shardCheckOptions, shardModel, shardProblem } from '../shard.js';
 import type { ModelSource } from './source.js';
 
 export interface ParallelOptions extends CheckOptions {
@@ -36,9 +38,18 @@ export const MAX_WORKERS = 64;
 export async function checkParallel<S>(model: Model<S>, options: ParallelOptions = {}, context: TraceContext = {}): Promise<CheckResult> {
   const workers = options.workers ?? options.pool?.size ?? 1;
   if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) throw new OptionError(`workers must be an integer from 1 to ${MAX_WORKERS}, got ${workers}`);
-  const strategy = options.strategy ?? 'bfs';
-  const { workers: _w, source, pool: given, ...rest } = options;
-  if (workers === 1 || strategy !== 'bfs') return { ...check(model, rest, context), workers: 1 };
+  const { workers: _w, source, pool: given, ...caller } = options;
+  // A swarm shard: the model permuted the same way here and in every worker (explore/shard.ts).
+  let rest = caller;
+  const shard = caller.shard && { ...caller.shard, seed: caller.shard.seed ?? DEFAULT_SHARD_SEED };
+  if (shard) {
+    const problem = shardProblem(shard);
+    if (problem) throw new OptionError(problem);
+    rest = shardCheckOptions(caller, shard);
+  }
+  const strategy = rest.strategy ?? 'bfs';
+  if (workers === 1 || strategy !== 'bfs') return { ...check(model, caller, context), workers: 1 };
+  if (shard) model = shardModel(model, shard);
   if (!source) throw new OptionError('workers > 1 need `source`: the module each worker thread rebuilds the model from');
   if (given && given.size !== workers) throw new OptionError(`the pool has ${given.size} workers, not ${workers}`);
   checkStorage(rest);
@@ -88,6 +99,7 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
       canon: reports[0].canon,
       memoryLimit: rest.memoryMB !== undefined ? rest.memoryMB * 2 ** 20 : Infinity,
       omission: mergeOmissions(reports),
+      sketch: rest.sketch ? mergeSketches(reports) : undefined,
       path: (at) => pathAcross(links, at),
     });
     return { ...result, workers, exchanged: { sent: sum((r) => r.sent), spared: sum((r) => r.spared) } };
@@ -116,6 +128,18 @@ function pickFinding<S>(cm: CompiledModel<S>, reports: PartReport[]): Finding | 
   const finding: Finding = { ...f };
   if (f.kind === 'invariant') finding.property = [...cm.stateInvariants, ...cm.stepInvariants].find((i) => i.name === f.name);
   return finding;
+}
+
+/** The parts' sketches as one: the states of all parts (a HyperLogLog union is the register-wise maximum). */
+function mergeSketches(reports: PartReport[]): SketchJson | undefined {
+  let all: HyperLogLog | undefined;
+  for (const r of reports) {
+    if (!r.sketch) return undefined;
+    const h = HyperLogLog.fromJSON(r.sketch);
+    if (all) all.merge(h);
+    else all = h;
+  }
+  return all?.toJSON();
 }
 
 /** The parts' bitstate arrays together: the expected misses add up; the hash factor is over all bits and states. */

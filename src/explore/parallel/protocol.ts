@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { CompiledModel } from '../../model/compile.js';
 import type { OmissionEstimate } from '../../state/bitstate.js';
+import type { SketchJson } from '../../state/sketch.js';
 import type { Links } from '../../state/store.js';
 import type { ViolationKind } from '../../trace/types.js';
 import type { ExploreOptions, Progress } from '../types.js';
@@ -56,6 +57,8 @@ export interface PartReport {
   canon: boolean;
   stoppedBy?: 'max-states' | 'max-depth' | 'memory';
   omission?: OmissionEstimate;
+  /** With `sketch` (shards): a HyperLogLog of the fingerprints this part stored. */
+  sketch?: SketchJson;
   /** Records sent to other parts, and those a cache of fingerprints already sent spared. */
   sent: number;
   spared: number;

@@ -14,6 +14,7 @@ import { Aborted, Exchange } from './exchange.js';
 import { partitionedBfs } from './part.js';
 import { identityOf, type FromWorker, type PartReport, type ToWorker } from './protocol.js';
 import { loadSource } from './source.js';
+import { DEFAULT_SHARD_SEED, shardModel, sketchOfStore } from '../shard.js';
 
 const port = parentPort!;
 let part = 0;
@@ -60,7 +61,9 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const key = JSON.stringify(m.source);
   let model = models.get(key);
   if (!model) models.set(key, (model = loadSource(m.source)));
-  const built = await model;
+  // A shard's model is permuted the same way as on the main thread (explore/shard.ts).
+  const shard = m.options.shard;
+  const built = shard ? shardModel(await model, { ...shard, seed: shard.seed ?? DEFAULT_SHARD_SEED }) : await model;
   const onProgress = m.progress ? (progress: Progress) => post({ type: 'progress', id: m.id, progress }) : undefined;
   const { cm, init } = prepare(built, m.options);
   const r = partitionedBfs(cm, { ...m.options, onProgress }, init, (codec) => new Exchange(part, parts, peers, control, codec), m.memoryShare);
@@ -80,6 +83,7 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   };
   if (search.stoppedBy) report.stoppedBy = search.stoppedBy;
   if (store instanceof BitStateStore) report.omission = store.omission();
+  if (m.options.sketch) report.sketch = sketchOfStore(store);
   if (f) {
     report.finding = { kind: f.kind, name: f.name, message: f.message, at: f.at, length: r.findingLength };
     if (f.then !== undefined) report.finding.then = f.then;
