@@ -153,6 +153,13 @@ const systemEntry: ModelEntry = {
       config: { ...ATTACK, txFilters: true, traffic: 'spoof' },
     },
     {
+      name: 'three-guests',
+      size: 'medium',
+      description:
+        'guest1 migrates from host1 to host2 (draining teardown) while guest2 and guest3, on host2 with two VIs for the three of them, each send it a packet: on the fast path over the wire while it is away, over the bridge once it arrives, with the LOCALMAC correcting their tables. guest2 and guest3 are interchangeable: --symmetry halves it (1.47 M of 2.94 M states)',
+      config: { ...MIGRATE, guests: 3, vis: 2, guest2Host: 2, guest3Host: 2, traffic: 'guest2>guest1,guest3>guest1' },
+    },
+    {
       name: 'two-steps',
       size: 'medium',
       description: 'as default, but guest1 may take two misbehaving steps and its VI allocation may fail (about 3 M states)',

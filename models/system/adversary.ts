@@ -7,9 +7,10 @@
  *                       hardware page it maps, and ring the doorbell
  *   adversary.mapbuf    send a MAPBUF naming: its own page (granted to dom0 on the spot — early,
  *                       twice, beyond the quota), another guest's grant reference (claiming
- *                       that domain), or any number at all (which a sane dom0 reads as one of the
- *                       guest's own references: not granted, granted elsewhere, out of range)
- *   adversary.grant     grant one of its buffer pages to dom0 or to the other guest, or try to
+ *                       that domain: guest2's, or guest3's when there is one), or any number at
+ *                       all (which a sane dom0 reads as one of the guest's own references: not
+ *                       granted, granted elsewhere, out of range)
+ *   adversary.grant     grant one of its buffer pages to dom0 or to another guest, or try to
  *                       end access to it (which fails while dom0 maps it)
  *   adversary.closeKeepingMaps  write Closed without unmapping the VI's hardware page
  *   adversary.fastpath  send FASTPATH REMOVE for any flow, its own or another guest's
@@ -38,7 +39,11 @@ import { runnable, type SystemState } from './state.js';
 const ADV = 0;
 const DOM = 1;
 
-export type ForgedMapbuf = ['own' | 'foreign' | 'number', number];
+/**
+ * A forged MAPBUF: what the guest names and the number it writes; a foreign one claims guest2's
+ * domain unless a third element names another (the two-guest labels stay `["foreign",r]`).
+ */
+export type ForgedMapbuf = ['own' | 'foreign' | 'number', number] | ['foreign', number, number];
 
 function misbehave(s: SystemState): void {
   s.guests[ADV].budget -= 1;
@@ -55,9 +60,11 @@ export function adversaryActions(cfg: SystemConfig, l: Layout, mutant: SystemMut
   const forged: ForgedMapbuf[] = [];
   for (let k = 1; k <= l.pages; k++) forged.push(['own', k]);
   if (l.guests > 1) for (let r = 0; r <= l.pages; r++) forged.push(['foreign', r]);
+  for (let d = 3; d <= l.guests; d++) for (let r = 0; r <= l.pages; r++) forged.push(['foreign', r, d]);
   for (let n = 0; n < l.frameCount; n++) forged.push(['number', n]);
   const grants: [number, number][] = [];
-  for (let k = 1; k <= l.pages; k++) for (const to of l.guests > 1 ? [-1, 0, 2] : [-1, 0]) grants.push([k, to]);
+  const others = Array.from({ length: l.guests - 1 }, (_, m) => m + 2); // the other guests' domains
+  for (let k = 1; k <= l.pages; k++) for (const to of [-1, 0, ...others]) grants.push([k, to]);
   const flows = Array.from({ length: cfg.guests * cfg.flows }, (_, f) => f);
 
   return [
@@ -75,9 +82,9 @@ export function adversaryActions(cfg: SystemConfig, l: Layout, mutant: SystemMut
       'adversary.mapbuf',
       forged,
       (s) => may(s) && handlesMessages(s, ADV),
-      (s, [kind, n]) => {
+      (s, [kind, n, claimed]) => {
         if (kind === 'own') grantAccess(s, DOM, n, 0, bufFrame(l, ADV, n)); // no-op if already granted
-        handleMapbuf(s, ADV, { dom: kind === 'foreign' ? 2 : DOM, n }, l, mutant);
+        handleMapbuf(s, ADV, { dom: kind === 'foreign' ? (claimed ?? 2) : DOM, n }, l, mutant);
         misbehave(s);
       },
       actor,

@@ -5,9 +5,10 @@
  */
 import type { MutantInfo } from '../../src/index.js';
 import { bool, int, oneOf, validateMutantName, validateSettings, type Setting } from '../settings.js';
-import { packetSpecs, parseTraffic, TRAFFIC_KINDS } from './packets.js';
+import { highestGuest, packetSpecs, parseTraffic, TRAFFIC_KINDS } from './packets.js';
 
-export type Removes = 'none' | 'guest1' | 'guest2' | 'both';
+/** Which guests tear down without migrating; 'both' is every guest of a two-guest scenario, 'all' every guest. */
+export type Removes = 'none' | 'guest1' | 'guest2' | 'guest3' | 'both' | 'all';
 export type TeardownOrder = 'as-built' | 'drain';
 
 /** A type alias (not an interface) so it is assignable to the registry's `Config`. */
@@ -30,6 +31,7 @@ export type SystemConfig = {
   hosts: number;
   secondHost: 'accel' | 'plain';
   guest2Host: number;
+  guest3Host: number;
   migrations: number;
   traffic: string;
   macFilters: boolean;
@@ -38,7 +40,7 @@ export type SystemConfig = {
 
 /** Each setting, documented; the ranges keep the state space finite and small. */
 export const SETTINGS: Record<keyof SystemConfig, Setting> = {
-  guests: { doc: 'accelerated guests on the host (guest1, guest2)', check: int(1, 2) },
+  guests: { doc: 'accelerated guests (guest1, guest2, guest3)', check: int(1, 3) },
   vis: { doc: 'VIs the NIC can allocate to guests (efx_vi_alloc fails when none is free)', check: int(1, 2) },
   allocMayFail: { doc: 'accel_setup may fail even with a VI free (resource driver out of memory): backend Closing with hw_state NONE', check: bool },
   bufferPages: { doc: 'buffer pages each guest asks dom0 to map (sfc_netfront max_pages, 384 in the code)', check: int(1, 2) },
@@ -48,8 +50,8 @@ export const SETTINGS: Record<keyof SystemConfig, Setting> = {
   maxFilters: { doc: 'filters dom0 may hold per guest before evicting one (limits/max-filters, 8 in the code)', check: int(1, 2) },
   flows: { doc: 'inbound flows (IP, port, protocol) per guest that dom0 may learn filters for', check: int(1, 3) },
   removes: {
-    doc: "which guests tear their accelerated connection down without migrating (plugin remove): 'none', 'guest1', 'guest2', 'both'",
-    check: oneOf('none', 'guest1', 'guest2', 'both'),
+    doc: "which guests tear their accelerated connection down without migrating (plugin remove): 'none', one guest ('guest1', 'guest2', 'guest3'), 'both' (the two guests of a two-guest scenario) or 'all'",
+    check: oneOf('none', 'guest1', 'guest2', 'guest3', 'both', 'all'),
   },
   teardown: {
     doc: "'as-built': G1 as the code orders it (fast path stopped, VI flushed, filters removed after); 'drain': stop fast-path TX, remove filters, drain the VI's queues, then flush and free",
@@ -59,12 +61,13 @@ export const SETTINGS: Record<keyof SystemConfig, Setting> = {
     doc: "when dom0 sets the forwarding context and starts learning filters: 'after-sethw' (the code: packets a filter then steers to a VI whose guest has not posted its RX buffers yet are dropped) or 'after-buffers' (once every buffer page is mapped)",
     check: oneOf('after-sethw', 'after-buffers'),
   },
-  adversarial: { doc: 'guest1 may misbehave as protocol.md §3.0 allows (guest2 stays honest)', check: bool },
+  adversarial: { doc: 'guest1 may misbehave as protocol.md §3.0 allows (the other guests stay honest)', check: bool },
   adversaryBudget: { doc: 'how many misbehaving steps an adversarial guest1 may take', check: int(0, 3) },
   dma: { doc: 'model descriptor-level DMA (guests post descriptors, the NIC checks ownership and transfers); the delivery scenarios move whole packets instead', check: bool },
   hosts: { doc: 'hosts, each with dom0 and one NIC (host1, host2)', check: int(1, 2) },
   secondHost: { doc: "host2's NIC: 'accel' (Solarflare, sfc_netback loaded) or 'plain' (no accelerator: its guests use the slow path only, G2 4b)", check: oneOf('accel', 'plain') },
   guest2Host: { doc: 'the host guest2 runs on (1 or 2)', check: int(1, 2) },
+  guest3Host: { doc: 'the host guest3 runs on (1 or 2)', check: int(1, 2) },
   migrations: { doc: 'times guest1 migrates to the other host (suspend = accel teardown to completion, move, resume, G2)', check: int(0, 1) },
   traffic: {
     doc: `the packets of the scenario, comma-separated, each one of ${TRAFFIC_KINDS.join(', ')} ('' for none: dom0 then learns filters from any slow-path packet)`,
@@ -93,6 +96,7 @@ export const DEFAULT_CONFIG: SystemConfig = {
   hosts: 1,
   secondHost: 'accel',
   guest2Host: 1,
+  guest3Host: 1,
   migrations: 0,
   traffic: '',
   macFilters: false,
@@ -105,13 +109,30 @@ export function validateConfig(raw: Record<string, unknown>): SystemConfig {
   const needs = (cond: boolean, why: string): void => {
     if (!cond) throw new Error(why);
   };
-  needs(cfg.removes !== 'guest2' || cfg.guests === 2, "setting 'removes' names guest2, but 'guests' is 1");
+  const named = cfg.removes === 'guest2' ? 2 : cfg.removes === 'guest3' ? 3 : 0;
+  needs(named <= cfg.guests, `setting 'removes' names guest${named}, but 'guests' is ${cfg.guests}`);
+  needs(cfg.removes !== 'both' || cfg.guests <= 2, "setting 'removes' is 'both', but 'guests' is 3: say 'all' for every guest");
   needs(cfg.hosts === 2 || (cfg.migrations === 0 && cfg.guest2Host === 1), "settings 'migrations' and 'guest2Host' need 'hosts' 2");
+  needs(cfg.guest3Host === 1 || cfg.guests === 3, `setting 'guest3Host' places guest3, but 'guests' is ${cfg.guests}`);
+  needs(cfg.guest3Host === 1 || cfg.hosts === 2, "setting 'guest3Host' needs 'hosts' 2");
   for (const p of packetSpecs(cfg.traffic, () => 0)) {
     needs((p.kind !== 'hijack' && p.kind !== 'spoof') || cfg.adversarial, `traffic '${p.kind}' is guest1 misbehaving: it needs 'adversarial' true`);
-    needs(Math.max(p.srcMac, p.dstMac) <= cfg.guests, `traffic '${p.kind}' names guest2, but 'guests' is 1`);
+    const g = highestGuest(p);
+    needs(g <= cfg.guests, `setting 'traffic': '${p.kind}' names guest${g}, but 'guests' is ${cfg.guests}`);
   }
   return cfg;
+}
+
+/** Guest i tears down once without migrating ('both' is every guest: validateConfig allows it with at most two guests). */
+export function removes(cfg: SystemConfig, i: number): boolean {
+  return cfg.removes === 'both' || cfg.removes === 'all' || cfg.removes === `guest${i + 1}`;
+}
+
+/** The host guest i starts on: guest1 on host1, guest2 and guest3 where the scenario places them. */
+export function homeHost(cfg: SystemConfig, i: number): number {
+  if (i === 1) return cfg.guest2Host - 1;
+  if (i === 2) return cfg.guest3Host - 1;
+  return 0;
 }
 
 export type SystemMutant =

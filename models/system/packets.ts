@@ -31,9 +31,9 @@
  * destination guest's (filters.ts `flowOf`); a packet for a remote host has flow -1.
  *
  * Traffic kinds (the `traffic` setting, comma-separated, at most 3 packets):
- *   remote>guest1, remote>guest2   from a remote host to the guest, on its first flow
- *   guest1>remote, guest2>remote   from the guest to a remote host
- *   guest1>guest2, guest2>guest1   between guests (same host: the bridge; else over the wire)
+ *   remote>guestN   from a remote host to guest N (1–3), on its first flow
+ *   guestN>remote   from guest N to a remote host
+ *   guestN>guestM   between two guests (same host: the bridge; else over the wire)
  *   hijack   the adversarial guest1's accomplice sends to guest1's MAC on guest2's flow, so dom0
  *            learns a filter for guest2's (IP, port) steering to guest1's VI (S11, C-3)
  *   spoof    the adversarial guest1 sends to a remote host with guest2's MAC as source (S12, C-9)
@@ -50,6 +50,13 @@ export const TRAFFIC_KINDS = [
   'guest2>guest1',
   'hijack',
   'spoof',
+  // A third guest's traffic (after the two-guest kinds, so their order in documentation stays).
+  'remote>guest3',
+  'guest3>remote',
+  'guest1>guest3',
+  'guest3>guest1',
+  'guest2>guest3',
+  'guest3>guest2',
 ] as const;
 export type TrafficKind = (typeof TRAFFIC_KINDS)[number];
 
@@ -86,6 +93,11 @@ export function packetSpecs(traffic: string, flow: (i: number) => number): Packe
     const [from, to] = kind.split('>').map(guestIndex);
     return { kind, src: from, dst: to, srcMac: from + 1, dstMac: to + 1, flow: to < 0 ? -1 : flow(to) };
   });
+}
+
+/** The highest guest number (1–3) a packet names: by MAC, as sender or receiver, or by flow (hijack uses guest2's). */
+export function highestGuest(p: PacketSpec): number {
+  return Math.max(p.src + 1, p.dst + 1, p.srcMac, p.dstMac, p.kind === 'hijack' ? 2 : 0);
 }
 
 /** Where a packet may be. */

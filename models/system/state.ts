@@ -4,12 +4,15 @@
  * grant tables and mappings; nic.ts the NIC; connect.ts, vi.ts, buffers.ts, filters.ts and
  * teardown.ts the two plugins); this file only names the whole, so invariants can be read over it.
  *
- * Identities. Domain 0 is dom0; guest i (array index i) is domain i + 1 ("guest1", "guest2").
- * Frames are machine pages of the host, numbered 0 … frameCount-1: first one hardware page per
- * VI (its TX/RX descriptor rings, event queue and doorbell, granted to the guest as one page),
- * then per guest its control page followed by its buffer pages (the layout is grants.ts's).
- * Buffer ids index the NIC buffer table. Flows are the (local IP, port, protocol)
- * tuples dom0 may learn filters for; flow ids are global and each guest has its own.
+ * Identities. Domain 0 is dom0; guest i (array index i, 0 … guests-1, at most 3) is domain
+ * i + 1 ("guest1", "guest2", "guest3") and its MAC is i + 1 too. Frames are machine pages,
+ * numbered 0 … frameCount-1: first one hardware page per VI of every host (its TX/RX descriptor
+ * rings, event queue and doorbell, granted to the guest as one page), then per guest, in guest
+ * order, its control page followed by its buffer pages (the layout is grants.ts's). Buffer ids
+ * index a NIC's buffer table. Flows are the (local IP, port, protocol) tuples dom0 may learn
+ * filters for; flow ids are global and each guest has its own block (guest i's flow f is
+ * i·flows + f). Packet ids index the scenario's traffic. symmetry.ts renames all of these
+ * together when it permutes guests.
  *
  * Canonical form: sets are sorted arrays (mappings, filters, buffer ids), absent things are -1
  * or null, budgets only go down. No history is kept: the invariants judge the current state,

@@ -17,7 +17,7 @@
 import { defineModel, type Invariant, type Machine, type Model } from '../../src/index.js';
 import { adversaryActions } from './adversary.js';
 import { bufferActions } from './buffers.js';
-import type { SystemConfig, SystemMutant } from './config.js';
+import { homeHost, removes, type SystemConfig, type SystemMutant } from './config.js';
 import { backendAccelstate, connectActions, frontendAccelstate } from './connect.js';
 import { datapathActions } from './datapath.js';
 import { filterActions, flowOf } from './filters.js';
@@ -33,28 +33,23 @@ import { viActions } from './vi.js';
 /** Every component's control machine, for `accelcheck diagram`. */
 export const systemMachines: Machine<string, string>[] = [frontendAccelstate, backendAccelstate, cleanupVnic, viLifecycle, grantEntry, guestMigration, packetPath];
 
-function removes(cfg: SystemConfig, i: number): boolean {
-  return cfg.removes === 'both' || cfg.removes === `guest${i + 1}`;
-}
-
 /** The packets of the scenario (packets.ts). */
 export const scenarioPackets = (cfg: SystemConfig): PacketSpec[] => packetSpecs(cfg.traffic, (i) => flowOf(cfg, i, 0));
 
 export function initialState(cfg: SystemConfig, l: Layout): SystemState {
   const guests = Array.from({ length: cfg.guests }, (_, i) => i);
-  const home = (i: number): number => (i === 1 ? cfg.guest2Host - 1 : 0);
   return {
     frames: initialFrames(l),
     grants: initialGrants(l),
     maps: [],
     nics: Array.from({ length: cfg.hosts }, () => freshNic(cfg.vis, cfg.bufferEntries)),
-    backends: guests.map((i) => freshBackend(cfg, home(i))),
+    backends: guests.map((i) => freshBackend(cfg, homeHost(cfg, i))),
     frontends: guests.map(() => ({ state: 'Unknown', vi: -1, maxPages: 0, sent: 0, bufs: [] })),
     guests: guests.map((i) => {
       const adversary = cfg.adversarial && i === 0;
       return {
         honest: true, crashed: false, budget: adversary ? cfg.adversaryBudget : 0, connects: 1, removals: removes(cfg, i) ? 1 : 0,
-        host: home(i), migration: 'home', migrations: i === 0 ? cfg.migrations : 0, fastpath: [], localmac: [],
+        host: homeHost(cfg, i), migration: 'home', migrations: i === 0 ? cfg.migrations : 0, fastpath: [], localmac: [],
       };
     }),
     packets: initialPackets(scenarioPackets(cfg)),
@@ -101,7 +96,7 @@ export function system(cfg: SystemConfig, options: SystemOptions): Model<SystemS
     ],
     invariants,
     terminal: isTerminal,
-    // Interchangeable guests, when the scenario configures them alike (symmetry.ts).
-    symmetry: systemSymmetry(cfg, l),
+    // Interchangeable guests (those the scenario configures alike) and packets (symmetry.ts).
+    symmetry: systemSymmetry(cfg, l, scenarioPackets(cfg)),
   });
 }

@@ -31,6 +31,9 @@ const build = (scenario: string, mutant: string | null = null, set: Record<strin
     mutant,
   ) as Model<SystemState>;
 
+/** The default isolation host with a third guest, all three tearing down. */
+const ISOLATION_THREE = { ...entry.scenarios.find((s) => s.name === 'default')!.config, guests: 3, removes: 'all' };
+
 /** Observed with BFS; a change means the model changed. */
 const PINNED: Record<string, { states: number; depth: number }> = {
   default: { states: 176692, depth: 38 },
@@ -214,7 +217,7 @@ describe('system: registry and configuration', () => {
     expect(entry.scenarios.map((s) => [s.name, s.size])).toEqual([
       ['default', 'small'], ['crowded', 'small'], ['adversarial', 'small'], ['vi-reuse', 'small'],
       ['migrate', 'small'], ['migrate-plain', 'small'], ['local-traffic', 'small'], ['hijack', 'small'], ['spoof', 'small'],
-      ['two-steps', 'medium'], ['wide', 'large'],
+      ['three-guests', 'medium'], ['two-steps', 'medium'], ['wide', 'large'],
     ]);
     for (const sc of entry.scenarios) expect(Object.keys(sc.config).sort()).toEqual(Object.keys(SETTINGS).sort());
     const model = entry.build(DEFAULT_CONFIG, null);
@@ -237,10 +240,49 @@ describe('system: registry and configuration', () => {
     expect(() => entry.build({ ...base, removes: 'guest3' }, null)).toThrow(/setting 'removes'/);
     expect(() => entry.build({ ...base, guests: 1, removes: 'guest2' }, null)).toThrow(/'removes' names guest2, but 'guests' is 1/);
     expect(() => entry.build({ ...base, teardown: 'sideways' }, null)).toThrow(/setting 'teardown' must be 'as-built' or 'drain'/);
-    expect(() => entry.build({ ...base, traffic: 'remote>guest3' }, null)).toThrow(/setting 'traffic' must be a comma-separated list/);
+    expect(() => entry.build({ ...base, traffic: 'remote>guest4' }, null)).toThrow(/setting 'traffic' must be a comma-separated list/);
     expect(() => entry.build({ ...base, traffic: 'spoof' }, null)).toThrow(/traffic 'spoof' is guest1 misbehaving/);
     expect(() => entry.build({ ...base, migrations: 1 }, null)).toThrow(/need 'hosts' 2/);
     expect(() => entry.build(base, 'no-such-bug')).toThrow(/unknown mutant 'no-such-bug'/);
+  });
+
+  it('rejects a third guest configured inconsistently, naming the setting', () => {
+    const base = { ...DEFAULT_CONFIG };
+    const three = { ...base, guests: 3, removes: 'all' };
+    const error = (config: typeof three): string => {
+      try {
+        entry.build(config, null);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '(built)';
+    };
+    expect(error({ ...three, guest3Host: 2 })).not.toContain('\n'); // one line
+    expect(() => entry.build({ ...base, guests: 4 }, null)).toThrow(/setting 'guests' must be an integer from 1 to 3, got 4/);
+    expect(() => entry.build({ ...base, traffic: 'remote>guest3' }, null)).toThrow(/setting 'traffic': 'remote>guest3' names guest3, but 'guests' is 2/);
+    expect(() => entry.build({ ...base, removes: 'guest3' }, null)).toThrow(/setting 'removes' names guest3, but 'guests' is 2/);
+    expect(() => entry.build({ ...base, guests: 3 }, null)).toThrow(/setting 'removes' is 'both', but 'guests' is 3: say 'all'/);
+    expect(() => entry.build({ ...base, guest3Host: 2, hosts: 2 }, null)).toThrow(/setting 'guest3Host' places guest3, but 'guests' is 2/);
+    expect(() => entry.build({ ...three, guest3Host: 2 }, null)).toThrow(/setting 'guest3Host' needs 'hosts' 2/);
+    expect(() => entry.build({ ...three, guest3Host: 3, hosts: 2 }, null)).toThrow(/setting 'guest3Host' must be an integer from 1 to 2/);
+    // What is consistent builds: guest3 placed on host2, its traffic, its removal.
+    const model = entry.build({ ...three, hosts: 2, guest3Host: 2, removes: 'guest3', dma: false, traffic: 'guest3>guest1,remote>guest3' }, null);
+    const s = model.init() as SystemState;
+    expect(s.guests.map((g) => g.host)).toEqual([0, 0, 1]);
+    expect(s.guests.map((g) => g.removals)).toEqual([0, 0, 1]);
+    expect(s.packets.map((p) => [p.srcMac, p.dstMac])).toEqual([[3, 1], [0, 3]]);
+    expect(s.frames.filter((owner) => owner === 3)).toHaveLength(1 + DEFAULT_CONFIG.bufferPages); // its control page and buffer pages
+  });
+
+  it('three guests: a bounded BFS of the isolation host with a third guest finds no violation, and the third to ask for a VI falls back', () => {
+    const three = entry.build({ ...ISOLATION_THREE }, null) as Model<SystemState>;
+    expect(check(three, { strategy: 'bfs', maxStates: 30000 })).toMatchObject({ ok: true, complete: false });
+    // Two VIs for three guests: the third to ask falls back (backend Closing, no VI) while the others hold theirs.
+    const fallback = (s: SystemState): boolean =>
+      s.backends.filter((b) => b.vi >= 0).length === 2 && s.backends.some((b) => b.state === 'Closing' && b.vi < 0 && b.maxPages > 0);
+    const probe = defineModel<SystemState>({ ...three, invariants: [invariant<SystemState>('probe', (s) => !fallback(s))] });
+    const r = check(probe, { strategy: 'bfs', deadlock: false, symmetry: true });
+    expect(r.violation?.trace.steps.map((x) => x.action).filter((a) => a.startsWith('backendSetupFails'))).toHaveLength(1);
   });
 
   it('a mutant found through the CLI writes a trace that replays to the same violation', async () => {
