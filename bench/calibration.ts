@@ -18,23 +18,26 @@
  * deadlock checking stops at the deadlock after exactly N steps. A mismatch is printed loudly and
  * the exit code is 1. Timings are figures only, never asserted.
  *
- * Usage: calibration [--quick] [--json] [--no-spin] [--spin-w auto|default|<k>]
+ * Usage: calibration [--quick] [--json] [--no-spin] [--spin-w auto|default|<k>] [--workers 1,2]
  *   --quick    N = 10, 14 only (the deadlock line then uses N = 14)
  *   --json     one JSON document on stdout instead of tables
  *   --no-spin  our figures only
  *   --spin-w   SPIN hash table: auto (2^k ≥ expected states, the default), default (pan's -w24), or k
+ *   --workers  our worker counts, comma-separated (default 1,2): each N runs once per count, and
+ *              the speed-up column is states/s over the first count's
  * N = 18 is skipped when free memory is below 4 GB.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, freemem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { check } from '../src/index.js';
+import { check, checkParallel, WorkerPool } from '../src/index.js';
 import { philosophers } from '../models/calibration/philosophers.js';
 import { philosophersStateCount } from './closed-form.js';
 import { buildPan, PAN_FLAGS, removeBuild, runPan, spinStatus, type PanRun } from './spin/run.js';
 
 interface Ours {
   n: number;
+  workers: number;
   states: number;
   transitions: number;
   depth: number;
@@ -49,12 +52,16 @@ interface Ours {
   violation?: string;
 }
 
-/** Child mode: one run, one JSON line on stdout. */
-function child(n: number, deadlock: boolean): void {
+/** Child mode: one run, one JSON line on stdout. With workers > 1, the pool starts before the clock does. */
+async function child(n: number, deadlock: boolean, workers: number): Promise<void> {
   const baselineRssMB = process.memoryUsage().rss / (1024 * 1024);
-  const r = check(philosophers(n), { strategy: 'bfs', deadlock });
+  const pool = workers > 1 ? await WorkerPool.open(workers) : undefined;
+  const source = { module: fileURLToPath(new URL('../models/calibration/philosophers.js', import.meta.url)), export: 'philosophers', args: [n] };
+  const r = pool ? await checkParallel(philosophers(n), { strategy: 'bfs', deadlock, source, pool }) : check(philosophers(n), { strategy: 'bfs', deadlock });
+  await pool?.close();
   const out: Ours = {
     n,
+    workers,
     states: r.states,
     transitions: r.transitions,
     depth: r.depth,
@@ -72,8 +79,8 @@ function child(n: number, deadlock: boolean): void {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-function runChild(n: number, deadlock: boolean): Ours {
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), deadlock ? '--child-deadlock' : '--child', String(n)];
+function runChild(n: number, deadlock: boolean, workers: number): Ours {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), deadlock ? '--child-deadlock' : '--child', String(n), String(workers)];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
   const line = r.stdout?.trim().split('\n').pop();
   if (r.status !== 0 || !line) throw new Error(`child for N=${n} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})`);
@@ -87,14 +94,18 @@ function mismatch(msg: string): void {
 }
 const note = (msg: string) => process.stderr.write(`${msg}\n`);
 
+type OursRun = Ours & { statesPerSec: number; rssBytesPerState: number; engineBytesPerState: number };
+
 interface Row {
   n: number;
   expected: number;
-  ours?: Ours & { statesPerSec: number; rssBytesPerState: number; engineBytesPerState: number };
+  /** Our runs, one per number of workers. */
+  ours: OursRun[];
   oursError?: string;
   spin?: PanRun & { compileMs: number; gccFlags: string[]; statesPerSec: number; rssBytesPerState?: number; memBytesPerState: number };
   spinError?: string;
-  ratio?: { statesPerSec: number; engineBytesPerState: number; rssBytesPerState?: number };
+  /** Per our run (same order): ours / SPIN. */
+  ratio?: { workers: number; statesPerSec: number; engineBytesPerState: number; rssBytesPerState?: number }[];
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -111,6 +122,9 @@ async function main(argv: string[]): Promise<void> {
     note(`N=18 skipped: ${freeMB} MB free memory (< 4 GB)`);
   }
   const deadlockN = Math.min(16, ns[ns.length - 1]);
+  const wIdx2 = argv.indexOf('--workers');
+  const workerCounts = (wIdx2 >= 0 ? argv[wIdx2 + 1] ?? '' : '1,2').split(',').map(Number);
+  if (!workerCounts.every((w) => Number.isInteger(w) && w >= 1)) throw new Error(`--workers: a comma-separated list of worker counts, got '${argv[wIdx2 + 1]}'`);
 
   const spin = argv.includes('--no-spin') ? undefined : spinStatus();
   if (spin && !spin.ok) note(`SPIN not available: ${spin.reason}`);
@@ -124,23 +138,26 @@ async function main(argv: string[]): Promise<void> {
   let spinDeadlockError: string | undefined;
   for (const n of ns) {
     const expected = Number(philosophersStateCount(n));
-    const row: Row = { n, expected };
+    const row: Row = { n, expected, ours: [] };
     rows.push(row);
-    note(`N=${n}: ours…`);
-    try {
-      const o = runChild(n, false);
-      row.ours = {
-        ...o,
-        statesPerSec: o.states / (o.durationMs / 1000),
-        rssBytesPerState: (o.peakRssMB * MB) / o.states,
-        engineBytesPerState: (o.storeBytes + o.queuePeakBytes) / o.states,
-      };
-      if (o.states !== expected) mismatch(`ours N=${n}: ${o.states} states, closed form trace(M^${n}) = ${expected}`);
-      if (!o.complete) mismatch(`ours N=${n}: run not complete`);
-    } catch (e) {
-      row.oursError = (e as Error).message;
-      problems.push(row.oursError);
-      note(`ours N=${n} crashed: ${row.oursError}`);
+    for (const workers of workerCounts) {
+      note(`N=${n}: ours, ${workers} worker${workers > 1 ? 's' : ''}…`);
+      try {
+        const o = runChild(n, false, workers);
+        row.ours.push({
+          ...o,
+          statesPerSec: o.states / (o.durationMs / 1000),
+          rssBytesPerState: (o.peakRssMB * MB) / o.states,
+          engineBytesPerState: (o.storeBytes + o.queuePeakBytes) / o.states,
+        });
+        if (o.states !== expected) mismatch(`ours N=${n}, ${workers} workers: ${o.states} states, closed form trace(M^${n}) = ${expected}`);
+        if (!o.complete) mismatch(`ours N=${n}, ${workers} workers: run not complete`);
+        if (o.transitions !== row.ours[0].transitions) mismatch(`ours N=${n}: ${o.transitions} transitions with ${workers} workers, ${row.ours[0].transitions} with ${row.ours[0].workers}`);
+      } catch (e) {
+        row.oursError = (e as Error).message;
+        problems.push(row.oursError);
+        note(`ours N=${n} crashed: ${row.oursError}`);
+      }
     }
     if (!useSpin) continue;
     note(`N=${n}: SPIN…`);
@@ -157,8 +174,8 @@ async function main(argv: string[]): Promise<void> {
           memBytesPerState: (s.memoryMB * MB) / s.states,
         };
         if (s.states !== expected) mismatch(`SPIN N=${n}: ${s.states} states stored, closed form = ${expected}`);
-        if (row.ours && row.ours.transitions !== s.transitions - 1) {
-          mismatch(`N=${n}: ours ${row.ours.transitions} transitions, SPIN ${s.transitions} - 1 = ${s.transitions - 1}`);
+        if (row.ours[0] && row.ours[0].transitions !== s.transitions - 1) {
+          mismatch(`N=${n}: ours ${row.ours[0].transitions} transitions, SPIN ${s.transitions} - 1 = ${s.transitions - 1}`);
         }
         if (n === deadlockN) spinDeadlock = await runPan(b, { deadlock: true, hashBits: hashBits(expected) });
       } finally {
@@ -169,26 +186,31 @@ async function main(argv: string[]): Promise<void> {
       if (n === deadlockN) spinDeadlockError = row.spinError;
       note(`SPIN N=${n} failed: ${row.spinError}`);
     }
-    if (row.ours && row.spin) {
-      row.ratio = {
-        statesPerSec: row.ours.statesPerSec / row.spin.statesPerSec,
-        engineBytesPerState: row.ours.engineBytesPerState / row.spin.memBytesPerState,
-        rssBytesPerState: row.spin.rssBytesPerState === undefined ? undefined : row.ours.rssBytesPerState / row.spin.rssBytesPerState,
-      };
+    const spinRun = row.spin;
+    if (spinRun) {
+      row.ratio = row.ours.map((o) => ({
+        workers: o.workers,
+        statesPerSec: o.statesPerSec / spinRun.statesPerSec,
+        engineBytesPerState: o.engineBytesPerState / spinRun.memBytesPerState,
+        rssBytesPerState: spinRun.rssBytesPerState === undefined ? undefined : o.rssBytesPerState / spinRun.rssBytesPerState,
+      }));
     }
   }
 
-  note(`deadlock search N=${deadlockN}: ours…`);
-  let deadlock: Ours | undefined;
+  const deadlocks: Ours[] = [];
   let deadlockError: string | undefined;
-  try {
-    deadlock = runChild(deadlockN, true);
-    if (deadlock.deadlockSteps !== deadlockN || !deadlock.violation?.startsWith('deadlock')) {
-      mismatch(`deadlock search N=${deadlockN}: ${deadlock.violation ?? 'no violation'} after ${deadlock.deadlockSteps ?? '-'} steps (expected deadlock after ${deadlockN})`);
+  for (const workers of workerCounts) {
+    note(`deadlock search N=${deadlockN}: ours, ${workers} worker${workers > 1 ? 's' : ''}…`);
+    try {
+      const d = runChild(deadlockN, true, workers);
+      deadlocks.push(d);
+      if (d.deadlockSteps !== deadlockN || !d.violation?.startsWith('deadlock')) {
+        mismatch(`deadlock search N=${deadlockN}, ${workers} workers: ${d.violation ?? 'no violation'} after ${d.deadlockSteps ?? '-'} steps (expected deadlock after ${deadlockN})`);
+      }
+    } catch (e) {
+      deadlockError = (e as Error).message;
+      problems.push(deadlockError);
     }
-  } catch (e) {
-    deadlockError = (e as Error).message;
-    problems.push(deadlockError);
   }
   if (spinDeadlock && spinDeadlock.invalidEndDepth !== deadlockN) {
     mismatch(`SPIN deadlock search N=${deadlockN}: invalid end state at depth ${spinDeadlock.invalidEndDepth ?? '-'}`);
@@ -205,10 +227,10 @@ async function main(argv: string[]): Promise<void> {
     panFlags: !spin?.ok ? undefined : `${PAN_FLAGS.join(' ')} -w<k> (k per row: ${spinW === 'auto' ? '2^k ≥ expected states' : spinW === 'default' ? 'pan default' : spinW})`,
   };
   if (json) {
-    const dl = { n: deadlockN, ours: deadlock ?? { error: deadlockError }, spin: spinDeadlock ?? (spinDeadlockError ? { error: spinDeadlockError } : undefined) };
+    const dl = { n: deadlockN, ours: deadlockError ? { error: deadlockError } : deadlocks, spin: spinDeadlock ?? (spinDeadlockError ? { error: spinDeadlockError } : undefined) };
     process.stdout.write(`${JSON.stringify({ env, rows, deadlock: dl, problems }, null, 2)}\n`);
   } else {
-    printTables(env, rows, deadlockN, deadlock, deadlockError, spinDeadlock);
+    printTables(env, rows, deadlockN, deadlocks, deadlockError, spinDeadlock);
   }
   if (problems.length) process.exitCode = 1;
 }
@@ -229,15 +251,16 @@ function table(title: string, head: string[], body: string[][]): void {
   for (const r of body) console.log(line(r));
 }
 
-function printTables(env: Record<string, unknown>, rows: Row[], dn: number, dl: Ours | undefined, dlError: string | undefined, sd: PanRun | undefined): void {
+function printTables(env: Record<string, unknown>, rows: Row[], dn: number, dls: Ours[], dlError: string | undefined, sd: PanRun | undefined): void {
   console.log(`accelcheck calibration benchmark: dining philosophers, BFS, no deadlock check`);
   console.log(`node ${env.node}, ${env.cpu} (${env.cores} cores), SPIN: ${env.spin}`);
-  table('ours (fresh node process per N; seconds = engine durationMs)',
-    ['N', 'states', 'closed form', 'transitions', 's', 'states/s', 'RSS before MB', 'peak RSS MB', 'B/state RSS', 'B/state engine'],
-    rows.map((r) => r.ours
-      ? [String(r.n), int(r.ours.states), int(r.expected), int(r.ours.transitions), sec(r.ours.durationMs), int(r.ours.statesPerSec),
-        mb(r.ours.baselineRssMB), mb(r.ours.peakRssMB), int(r.ours.rssBytesPerState), int(r.ours.engineBytesPerState)]
-      : [String(r.n), `crashed: ${r.oursError}`]));
+  const ours = rows.flatMap((r): { r: Row; o: OursRun | undefined }[] => (r.ours.length ? r.ours.map((o) => ({ r, o })) : [{ r, o: undefined }]));
+  table('ours (fresh node process per run; seconds = engine durationMs; with workers, the pool starts before the clock)',
+    ['N', 'workers', 'states', 'closed form', 'transitions', 's', 'states/s', 'speed-up', 'RSS before MB', 'peak RSS MB', 'B/state RSS', 'B/state engine'],
+    ours.map(({ r, o }) => o
+      ? [String(r.n), String(o.workers), int(o.states), int(r.expected), int(o.transitions), sec(o.durationMs), int(o.statesPerSec),
+        ratio(o.statesPerSec / r.ours[0].statesPerSec), mb(o.baselineRssMB), mb(o.peakRssMB), int(o.rssBytesPerState), int(o.engineBytesPerState)]
+      : [String(r.n), '-', `crashed: ${r.oursError}`]));
   if (rows.some((r) => r.spin || r.spinError)) {
     table('SPIN (s = wall time of pan; memory = pan "total actual memory usage")',
       ['N', 'states', 'transitions', 'compile s', 's', 'pan s', 'states/s', 'memory MB', 'hash', 'peak RSS MB', 'B/state mem', 'B/state RSS'],
@@ -247,17 +270,16 @@ function printTables(env: Record<string, unknown>, rows: Row[], dn: number, dl: 
           r.spin.rssBytesPerState === undefined ? 'n/a' : int(r.spin.rssBytesPerState)]
         : [String(r.n), `failed: ${r.spinError ?? '-'}`]));
     table('ours / SPIN (states/s: > 1 is faster; bytes/state: < 1 is leaner)',
-      ['N', 'states/s', 'B/state engine/mem', 'B/state RSS/RSS'],
-      rows.map((r) => [String(r.n), ratio(r.ratio?.statesPerSec), ratio(r.ratio?.engineBytesPerState), ratio(r.ratio?.rssBytesPerState)]));
+      ['N', 'workers', 'states/s', 'B/state engine/mem', 'B/state RSS/RSS'],
+      rows.flatMap((r) => (r.ratio ?? []).map((q) => [String(r.n), String(q.workers), ratio(q.statesPerSec), ratio(q.engineBytesPerState), ratio(q.rssBytesPerState)])));
     console.log(`\ngcc ${(env.gccFlags as string[] | undefined)?.join(' ') ?? ''} -o pan pan.c\n./pan ${env.panFlags}`);
   }
   console.log(`\ndeadlock search N=${dn} (BFS, deadlock on):`);
-  if (dl) {
-    console.log(`  ours: ${dl.violation ?? 'no violation'}, ${dl.deadlockSteps ?? '-'} steps in the trace (must be ${dn}), ` +
+  for (const dl of dls) {
+    console.log(`  ours, ${dl.workers} worker${dl.workers > 1 ? 's' : ''}: ${dl.violation ?? 'no violation'}, ${dl.deadlockSteps ?? '-'} steps in the trace (must be ${dn}), ` +
       `${int(dl.states)} states stored, ${sec(dl.durationMs)} s`);
-  } else {
-    console.log(`  ours: crashed: ${dlError}`);
   }
+  if (dlError) console.log(`  ours: crashed: ${dlError}`);
   if (sd) {
     console.log(`  SPIN: invalid end state at depth ${sd.invalidEndDepth ?? '-'}, ${int(sd.states)} states stored, ${sec(sd.runMs)} s`);
   }
@@ -266,7 +288,10 @@ function printTables(env: Record<string, unknown>, rows: Row[], dn: number, dl: 
 const argv = process.argv.slice(2);
 const ci = argv.findIndex((a) => a === '--child' || a === '--child-deadlock');
 if (ci >= 0) {
-  child(Number(argv[ci + 1]), argv[ci] === '--child-deadlock');
+  child(Number(argv[ci + 1]), argv[ci] === '--child-deadlock', Number(argv[ci + 2] ?? 1)).catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exitCode = 1;
+  });
 } else {
   main(argv).catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);

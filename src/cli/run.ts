@@ -1,7 +1,7 @@
 /** `accelcheck check` and `accelcheck simulate`: run each target, report, write the first trace. */
 import { dirname, relative, resolve } from 'node:path';
 import { check } from '../explore/check.js';
-import { checkParallel, defaultWorkers, MAX_WORKERS } from '../explore/parallel/check-parallel.js';
+import { checkParallel, defaultWorkers, HANDOFF_FRONTIER, HANDOFF_STATES, MAX_WORKERS } from '../explore/parallel/check-parallel.js';
 import { WorkerPool } from '../explore/parallel/pool.js';
 import { parseShard, shardStrategy } from '../explore/shard.js';
 import { simulate } from '../explore/simulate.js';
@@ -34,7 +34,7 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
   const resumePath = v.resume as string | undefined;
   const checkpoints = checkpointPath !== undefined || resumePath !== undefined;
   if (checkpoints && v.workers !== undefined && v.workers !== '1') throw new InputError('--checkpoint and --resume run on one thread: leave out --workers (or give --workers 1)');
-  // check: worker threads for BFS (default: the machine's cores); DFS runs on one thread.
+  // check: parts (this thread and workers) for BFS (default: the machine's cores, once a search is large); DFS runs on one thread.
   const workers = command === 'check' && !checkpoints ? (intOption(v, 'workers', 1, MAX_WORKERS) ?? defaultWorkers()) : 1;
   const seed = intOption(v, 'seed', 0, 0xffffffff);
   // --shard I/N: this run is part I of a swarm of N (explore/shard.ts); check's --seed seeds its diversification.
@@ -82,10 +82,13 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
       };
       // BFS on worker threads; DFS (and a shard that searches depth-first) stays on this one.
       const parallel = command === 'check' && workers > 1 && (strategy ?? (shard ? shardStrategy(storage) : 'bfs')) === 'bfs' && t.origin !== undefined;
-      if (parallel) pool ??= WorkerPool.open(workers);
+      // --workers N: N parts from the first state. By default, the machine's cores once the search is
+      // large (HANDOFF_STATES): smaller runs are faster on one thread, and start no worker.
+      const openPool = () => (pool ??= WorkerPool.open(workers));
+      const handoff = v.workers === undefined ? { handoffAt: HANDOFF_STATES, handoffFrontier: HANDOFF_FRONTIER } : {};
       const result: CheckResult =
         parallel
-          ? await checkParallel(t.model, { ...checkOptions, workers, source: t.origin, pool: await pool }, { source })
+          ? await checkParallel(t.model, { ...checkOptions, workers, source: t.origin, pool: openPool, ...handoff }, { source })
           : command === 'check'
           ? { ...check(t.model, checkOptions, { source }), workers: 1 }
           : simulate(t.model, { ...explore, seed, walks, path, shrink: !v['no-shrink'], swarm: !v['no-swarm'], onProgress, shard }, { source });

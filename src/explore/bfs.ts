@@ -14,7 +14,7 @@ import { ByteFifo } from '../state/queue.js';
 import { Search } from './search.js';
 import type { Explorer } from './registry.js';
 import { checkpointRun, frontierOf, refill } from './resume.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from '../state/checkpoint.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint } from '../state/checkpoint.js';
 
 export const bfs: Explorer = (cm, options, s0) => {
   const queue = new ByteFifo();
@@ -28,7 +28,7 @@ export const bfs: Explorer = (cm, options, s0) => {
     search.store.load(resume.store);
     search.transitions = resume.at.transitions;
     search.depth = resume.at.depth;
-    refill(queue, codec, resume.frontier);
+    refill(queue, codec, resume.frontier, resume.shapes);
     ({ next: index, level: depth, levelEnd } = resume.at);
   } else {
     if (search.addInitial(s0) < 0) return { search, queuePeakBytes: 0 };
@@ -37,10 +37,26 @@ export const bfs: Explorer = (cm, options, s0) => {
   const onNew = (_index: number, _bytes: Uint8Array, start: number, length: number, template: number) =>
     queue.push(codec.encoder.words, start, length, template);
   const templates = codec.templates;
+  const checkpoint = (at: Omit<Checkpoint['at'], 'states' | 'frontier'>): Checkpoint => {
+    const frontier = frontierOf(queue);
+    return {
+      format: CHECKPOINT_FORMAT,
+      version: CHECKPOINT_VERSION,
+      run: checkpointRun(cm, options, search.canon !== null),
+      store: search.store.dump(),
+      frontier: frontier.bytes,
+      shapes: codec.templates.map((t) => t.shape),
+      at: { ...at, states: search.store.size, frontier: frontier.count },
+    };
+  };
   while (queue.length > 0) {
     if (index === levelEnd) {
       depth++;
       levelEnd = search.store.size;
+      // Large enough for worker threads (explore/parallel): stop between levels, handing the live search over.
+      if (options.handoffAt !== undefined && search.store.size >= options.handoffAt && queue.length >= (options.handoffFrontier ?? 0)) {
+        return { search, queuePeakBytes: queue.peakBytes, handoff: { queue, index, level: depth } };
+      }
     }
     queue.pop();
     // Decoded by the template that wrote it. Not frozen: in V8 a frozen array is copied by
@@ -56,15 +72,7 @@ export const bfs: Explorer = (cm, options, s0) => {
       if (resumable && options.onCheckpoint) {
         queue.unpop();
         const peakBytes = queue.peakBytes;
-        const frontier = frontierOf(queue);
-        options.onCheckpoint({
-          format: CHECKPOINT_FORMAT,
-          version: CHECKPOINT_VERSION,
-          run: checkpointRun(cm, options, search.canon !== null),
-          store: search.store.dump(),
-          frontier: frontier.bytes,
-          at: { states: search.store.size, transitions: before, depth: search.depth, next: index, level: depth, levelEnd, frontier: frontier.count },
-        });
+        options.onCheckpoint(checkpoint({ transitions: before, depth: search.depth, next: index, level: depth, levelEnd }));
         return { search, queuePeakBytes: peakBytes };
       }
       break;

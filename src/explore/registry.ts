@@ -4,7 +4,15 @@ import { bfs } from './bfs.js';
 import { dfs } from './dfs.js';
 import type { Search } from './search.js';
 import type { ExploreOptions } from './types.js';
+import type { ByteFifo } from '../state/queue.js';
 
-export type Explorer = <S>(cm: CompiledModel<S>, options: ExploreOptions, init: S) => { search: Search<S>; queuePeakBytes: number };
+/** Where a BFS stopped to hand its search over (`handoffAt`): the frontier (the next level's states, from index `index`) and that level's depth. */
+export interface Handoff {
+  queue: ByteFifo;
+  index: number;
+  level: number;
+}
+
+export type Explorer = <S>(cm: CompiledModel<S>, options: ExploreOptions, init: S) => { search: Search<S>; queuePeakBytes: number; handoff?: Handoff };
 
 export const explorers: Record<string, Explorer> = { bfs, dfs };

@@ -1,15 +1,16 @@
 /**
  * The BFS frontier in and out of a checkpoint (state/checkpoint.ts): out as the canonical
- * encodings of its states, in order (codec template ids are per run, so they are not kept); in
- * by finding each state's template again from its decoded value.
+ * encodings of its states, in order, each with the id of the codec template that wrote it, and the
+ * codec's shapes by id; in by compiling those shapes again (template ids are per codec) — not by
+ * each decoded state's own shape, which would give every frontier state a narrow template of its
+ * own and leave the successors to widen them one by one.
  */
 import type { CompiledModel } from '../model/compile.js';
 import { DEFAULT_HASHES } from '../state/bitstate.js';
 import type { CheckpointRun } from '../state/checkpoint.js';
 import type { Codec } from '../state/codec.js';
-import { decode } from '../state/encode.js';
 import type { ByteFifo } from '../state/queue.js';
-import { shapeOf } from '../state/shape.js';
+import { reviveShape, type Shape } from '../state/shape.js';
 import type { ExploreOptions } from './types.js';
 
 /** What a run is, for its checkpoint: a checkpoint resumes only a run that is the same in every one of these. */
@@ -28,7 +29,7 @@ export function checkpointRun(cm: CompiledModel, options: ExploreOptions, symmet
   };
 }
 
-/** Empty `queue` into frontier bytes: per state, its length (32 bits, little-endian) and its bytes padded to 4. */
+/** Empty `queue` into frontier bytes: per state, its byte length and codec template id (32 bits each, little-endian) and its bytes padded to 4. */
 export function frontierOf(queue: ByteFifo): { bytes: Uint8Array; count: number } {
   const count = queue.length;
   const parts: Uint8Array[] = [];
@@ -36,9 +37,11 @@ export function frontierOf(queue: ByteFifo): { bytes: Uint8Array; count: number 
   while (queue.length > 0) {
     queue.pop();
     const len = queue.outEnd - queue.outStart;
-    const rec = new Uint8Array(4 + ((len + 3) & ~3));
-    new DataView(rec.buffer).setUint32(0, len, true);
-    rec.set(queue.out.subarray(queue.outStart, queue.outEnd), 4);
+    const rec = new Uint8Array(8 + ((len + 3) & ~3));
+    const view = new DataView(rec.buffer);
+    view.setUint32(0, len, true);
+    view.setUint32(4, queue.outTemplate, true);
+    rec.set(queue.out.subarray(queue.outStart, queue.outEnd), 8);
     parts.push(rec);
     total += rec.length;
   }
@@ -51,25 +54,37 @@ export function frontierOf(queue: ByteFifo): { bytes: Uint8Array; count: number 
   return { bytes, count };
 }
 
-/** Fill `queue` with a checkpoint's frontier; returns the number of states. Throws RangeError on malformed bytes. */
-export function refill(queue: ByteFifo, codec: Codec, frontier: Uint8Array): number {
-  const view = new DataView(frontier.buffer, frontier.byteOffset, frontier.byteLength);
+/**
+ * Visit the states of frontier bytes in order: `words` is a 32-bit view of them, the state's
+ * encoding is at byte `start` (a multiple of 4), `template` its id in the codec that wrote it.
+ * Throws RangeError on bytes that are not records.
+ */
+export function forEachRecord(frontier: Uint8Array, visit: (words: Int32Array, start: number, length: number, template: number) => void): number {
+  if (frontier.byteOffset % 4 !== 0) throw new RangeError('frontier: not aligned to 32-bit words');
   const words = new Int32Array(frontier.buffer, frontier.byteOffset, frontier.byteLength >> 2);
   let n = 0;
-  for (let at = 0; at < frontier.byteLength; ) {
-    if (at + 4 > frontier.byteLength) throw new RangeError('frontier: a record is cut short');
-    const len = view.getUint32(at, true);
-    const start = at + 4;
-    if (start + len > frontier.byteLength) throw new RangeError('frontier: a record is cut short');
-    let value: unknown;
-    try {
-      value = decode(frontier, start, start + len);
-    } catch (e) {
-      throw new RangeError(`frontier: state ${n + 1} does not decode (${(e as Error).message})`);
-    }
-    queue.push(words, start, len, codec.template(shapeOf(value)).id);
+  for (let at = 0; at < frontier.byteLength; n++) {
+    if (at + 8 > frontier.byteLength) throw new RangeError('frontier: a record is cut short');
+    const len = words[at >> 2];
+    const start = at + 8;
+    if (len < 0 || start + len > frontier.byteLength) throw new RangeError('frontier: a record is cut short');
+    visit(words, start, len, words[(at >> 2) + 1]);
     at = start + ((len + 3) & ~3);
-    n++;
   }
   return n;
+}
+
+/** The templates of a frontier written with `shapes` (the writing codec's, by id), in `codec`. */
+export function templatesFor(codec: Codec, shapes: readonly Shape[]): (tid: number) => number {
+  const ids = shapes.map((s) => codec.template(reviveShape(s)).id);
+  return (tid) => {
+    if (!(tid >= 0 && tid < ids.length)) throw new RangeError(`frontier: template ${tid} is not among the ${ids.length} it names`);
+    return ids[tid];
+  };
+}
+
+/** Fill `queue` with a checkpoint's frontier; returns the number of states. Throws RangeError on malformed bytes. */
+export function refill(queue: ByteFifo, codec: Codec, frontier: Uint8Array, shapes: readonly Shape[]): number {
+  const template = templatesFor(codec, shapes);
+  return forEachRecord(frontier, (words, start, len, tid) => queue.push(words, start, len, template(tid)));
 }

@@ -56,7 +56,7 @@ export class Search<S> {
   readonly store: SeenSet;
   /** Specialised encoders, decoders and clones per state shape; the last encoding is in `codec.encoder.buf`. */
   readonly codec = new Codec();
-  readonly maxStates: number;
+  maxStates: number;
   readonly maxDepth: number;
   readonly deadlock: boolean;
   transitions = 0;
@@ -88,6 +88,9 @@ export class Search<S> {
   part = 0;
   parts = 1;
   route: Route | null = null;
+  /** Partitioned after a handoff: the states found before it are refs 0 … refBase - 1, and this part's own begin at local index localBase. */
+  refBase = 0;
+  localBase = 0;
 
   constructor(
     readonly cm: CompiledModel<S>,
@@ -221,19 +224,15 @@ export class Search<S> {
     const store = this.store;
     const lo = batch.lo;
     const hi = batch.hi;
-    this.prefetched ^= store.prefetch(lo, m, hi);
     const bytes = this.codec.encoder.buf;
-    const route = this.route;
-    const parts = this.parts;
-    const part = this.part;
+    const successors = m;
+    // Partitioned (worker threads): the successors other parts own are sent there, which file
+    // them; the rest move up, in order, so that only their slots are read ahead.
+    if (this.route !== null) m = this.routeOthers(index, m, bytes);
+    this.prefetched ^= store.prefetch(lo, m, hi);
     let beyond = false;
     for (let k = 0; k < m; k++) {
       this.transitions++;
-      // Partitioned (worker threads): a successor another part owns is sent there, which files it.
-      if (route !== null && ownerOf(hi[k], parts) !== part) {
-        route(lo[k], hi[k], index, batch.via[k], bytes, batch.start[k], batch.length[k], batch.template[k]);
-        continue;
-      }
       if (!storeNew) {
         if (!store.has(lo[k], hi[k])) beyond = true;
         continue;
@@ -245,7 +244,7 @@ export class Search<S> {
       this.finding = pending;
       return false;
     }
-    if (m === 0 && this.deadlock) {
+    if (successors === 0 && this.deadlock) {
       const terminal = this.guarded(index, undefined, () => isTerminal(this.cm, s));
       if (terminal === null) return false;
       if (!terminal) {
@@ -278,7 +277,7 @@ export class Search<S> {
     const store = this.store;
     const local = store.add(lo, hi, parent, via);
     if (local < 0) return true;
-    const ref = local * this.parts + this.part;
+    const ref = this.refBase + (local - this.localBase) * this.parts + this.part;
     if (depth > this.depth) this.depth = depth;
     if (this.checkStates && !this.checkState(this.codec.templates[template].decode(bytes, start, start + length) as S, ref)) return false;
     onNew(ref, bytes, start, length, template);
@@ -296,15 +295,46 @@ export class Search<S> {
     return true;
   }
 
+  /** Send the successors in the batch that other parts own (counting their transitions); returns how many of the `m` are this part's, now first. */
+  private routeOthers(index: number, m: number, bytes: Uint8Array): number {
+    const batch = this.batch;
+    const { lo, hi, via, start, length, template } = batch;
+    const route = this.route!;
+    const parts = this.parts;
+    const part = this.part;
+    let own = 0;
+    for (let k = 0; k < m; k++) {
+      if (ownerOf(hi[k], parts) !== part) {
+        this.transitions++;
+        route(lo[k], hi[k], index, via[k], bytes, start[k], length[k], template[k]);
+        continue;
+      }
+      if (own !== k) {
+        lo[own] = lo[k];
+        hi[own] = hi[k];
+        via[own] = via[k];
+        start[own] = start[k];
+        length[own] = length[k];
+        template[own] = template[k];
+      }
+      own++;
+    }
+    return own;
+  }
+
   /**
    * Make this search part `part` of `parts` (worker threads, explore/parallel/): it stores only
    * the states it owns (`ownerOf`), hands every other successor to `route`, and names states by
-   * global references (local index · parts + part) in parent links and findings.
+   * global references (local index · parts + part) in parent links and findings. After a handoff
+   * (`base`), the states found before it keep their indexes (below `base.ref`), and this part's
+   * own states, from local index `base.local` on, count from there.
    */
-  partition(part: number, parts: number, route: Route): void {
+  partition(part: number, parts: number, route: Route, base: { ref: number; local: number } = { ref: 0, local: 0 }): void {
     this.part = part;
     this.parts = parts;
     this.route = route;
+    this.refBase = base.ref;
+    this.localBase = base.local;
   }
 
   /** The finding for the step that failed in pass 1 of expanding state `index`. */

@@ -61,6 +61,13 @@ export interface ExploreOptions {
    * a checkpoint from which `resume` goes on (`writeCheckpoint` writes one to a file).
    */
   onCheckpoint?: (checkpoint: Checkpoint) => void;
+  /**
+   * Internal (checkParallel): BFS stops at the first level boundary where this many states are
+   * stored and the next level holds at least `handoffFrontier` states, and hands its live search
+   * over (the explorer's `handoff`).
+   */
+  handoffAt?: number;
+  handoffFrontier?: number;
   /** Called about every `progressEveryMs` (default 2000) during long runs. */
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;

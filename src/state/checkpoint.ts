@@ -10,6 +10,7 @@
  * another format or version is refused by `decodeCheckpoint` with a CheckpointError naming why.
  */
 import type { PlainValue } from '../model/types.js';
+import type { Shape } from './shape.js';
 import type { StoreDump } from './store.js';
 
 export const CHECKPOINT_FORMAT = 'accelcheck-checkpoint';
@@ -49,8 +50,10 @@ export interface Checkpoint {
   run: CheckpointRun;
   at: CheckpointPosition;
   store: StoreDump;
-  /** The frontier: per state, its byte length (32 bits) and its canonical encoding, zero-padded to 4 bytes. */
+  /** The frontier: per state, its byte length and codec template id (32 bits each) and its canonical encoding, zero-padded to 4 bytes. */
   frontier: Uint8Array;
+  /** The shapes of the codec templates the frontier names, by id (state/shape.ts). */
+  shapes: Shape[];
 }
 
 /** A checkpoint that cannot be read: the reason, for one line. */
@@ -77,7 +80,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array[] {
   let sum = 0x811c9dc5;
   for (const s of sections) sum = checksum(s, sum);
   const header = Buffer.from(
-    JSON.stringify({ format: c.format, version: c.version, run: c.run, at: c.at, size: c.store.size, sections: sections.map((s) => s.byteLength), checksum: sum }),
+    JSON.stringify({ format: c.format, version: c.version, run: c.run, at: c.at, size: c.store.size, shapes: c.shapes, sections: sections.map((s) => s.byteLength), checksum: sum }),
     'utf8',
   );
   const head = Buffer.alloc(align8(MAGIC.length + 4 + header.length));
@@ -105,6 +108,7 @@ export function decodeCheckpoint(file: Uint8Array): Checkpoint {
     run: CheckpointRun;
     at: CheckpointPosition;
     size: number;
+    shapes: Shape[];
     sections: number[];
     checksum: number;
   };
@@ -115,7 +119,9 @@ export function decodeCheckpoint(file: Uint8Array): Checkpoint {
   }
   if (header.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`not an accelcheck checkpoint (format ${JSON.stringify(header.format)})`);
   if (header.version !== CHECKPOINT_VERSION) throw new CheckpointError(`checkpoint version ${JSON.stringify(header.version)} is not supported (this accelcheck reads version ${CHECKPOINT_VERSION})`);
-  if (!Array.isArray(header.sections) || header.sections.length !== 4 || !header.run || !header.at) throw new CheckpointError('the checkpoint header is incomplete');
+  if (!Array.isArray(header.sections) || header.sections.length !== 4 || !header.run || !header.at || !Array.isArray(header.shapes)) {
+    throw new CheckpointError('the checkpoint header is incomplete');
+  }
   let at = align8(MAGIC.length + 4 + headerLength);
   const sections: Uint8Array[] = [];
   for (const length of header.sections) {
@@ -140,5 +146,6 @@ export function decodeCheckpoint(file: Uint8Array): Checkpoint {
     at: header.at,
     store: { table: ints(table), parents: ints(parents), via: ints(via), size: header.size },
     frontier,
+    shapes: header.shapes,
   };
 }

@@ -54,10 +54,13 @@ const bin = resolve(__dirname, '../../dist/bin/accelcheck.js');
 describe.runIf(existsSync(bin))('dist/bin/accelcheck.js check --workers', () => {
   const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
 
-  it('uses the machine cores by default', () => {
-    const r = run(['check', 'philosophers', '--scenario', 'n10', '--no-deadlock', '--json', '--quiet']);
-    expect(r.status).toBe(0);
-    expect(json(r.stdout)[0]).toMatchObject({ workers: availableParallelism(), states: 6726 });
+  it('by default, a small run stays on one thread and a large one uses the machine cores', () => {
+    const small = run(['check', 'philosophers', '--scenario', 'n10', '--no-deadlock', '--json', '--quiet']);
+    expect(small.status).toBe(0);
+    expect(json(small.stdout)[0]).toMatchObject({ workers: 1, states: 6726 });
+    const large = run(['check', 'philosophers', '--scenario', 'n16', '--no-deadlock', '--json', '--quiet']);
+    expect(large.status).toBe(0);
+    expect(json(large.stdout)[0]).toMatchObject({ workers: availableParallelism(), states: 1331714, transitions: 13774112 });
   });
 
   it('repeats its trace exactly on 2 workers', () => {

@@ -144,6 +144,54 @@ describe('bounds, symmetry and bitstate with workers', () => {
   });
 });
 
+describe('a handoff: one thread first, the workers once the search is large', () => {
+  it('philosophers(10) handed over at 500 states: the figures of one thread', async () => {
+    const one = check(philosophers(10), { deadlock: false });
+    for (const pool of [two, three]) {
+      const r = await checkParallel(philosophers(10), { deadlock: false, source: phil(10), pool, handoffAt: 500, handoffFrontier: 1 });
+      expect(figures(r)).toEqual(figures(one));
+      expect(r.workers).toBe(pool.size);
+    }
+  });
+
+  it('a run that ends before the handoff point never starts a worker', async () => {
+    let opened = false;
+    const r = await checkParallel(philosophers(6), { deadlock: false, workers: 2, source: phil(6), handoffAt: 10_000, pool: async () => ((opened = true), two) });
+    expect(r).toMatchObject({ workers: 1, states: 198 });
+    expect(opened).toBe(false);
+  });
+
+  it('counterexamples found after the handoff are shortest, the same on every run, and replay', async () => {
+    const runs = [];
+    for (let i = 0; i < 2; i++) runs.push(await checkParallel(philosophers(9), { source: phil(9), pool: two, handoffAt: 300, handoffFrontier: 1 }));
+    expect(runs[0].violation!.trace.steps).toHaveLength(9);
+    expect(steps(runs[1])).toEqual(steps(runs[0]));
+    expect(replay(philosophers(9), runs[0].violation!.trace).status).toBe('reproduced');
+    const { model, source } = system('migrate', 'drain-keeps-filters');
+    const one = check(model);
+    const r = await checkParallel(model, { source, pool: three, handoffAt: 200, handoffFrontier: 1 });
+    expect(r.violation!.name).toBe(one.violation!.name);
+    expect(r.violation!.trace.steps).toHaveLength(one.violation!.trace.steps.length);
+    expect(replay(model, r.violation!.trace).status).toBe('reproduced');
+  });
+
+  it('bounds after a handoff: depth as one thread, states within the budget', async () => {
+    const one = check(philosophers(10), { deadlock: false, maxDepth: 6 });
+    const r = await checkParallel(philosophers(10), { deadlock: false, maxDepth: 6, source: phil(10), pool: two, handoffAt: 100, handoffFrontier: 1 });
+    expect(figures(r)).toEqual(figures(one));
+    const b = await checkParallel(philosophers(10), { deadlock: false, maxStates: 3000, source: phil(10), pool: two, handoffAt: 1000, handoffFrontier: 1 });
+    expect(b).toMatchObject({ complete: false, bound: 'max-states' });
+    expect(b.states).toBeLessThanOrEqual(3001);
+    expect(b.states).toBeGreaterThan(2000);
+  });
+
+  it('with symmetry', async () => {
+    const one = check(philosophers(10), { deadlock: false, symmetry: true });
+    const r = await checkParallel(philosophers(10), { deadlock: false, symmetry: true, source: phil(10), pool: two, handoffAt: 100, handoffFrontier: 1 });
+    expect(figures(r)).toEqual(figures(one));
+  });
+});
+
 describe('swarm shards on workers', () => {
   it('an exhaustive BFS shard: every state, a sketch of them, a replayable trace from the permuted order', async () => {
     const shard = { index: 3, count: 4, seed: 7 };

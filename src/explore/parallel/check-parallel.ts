@@ -9,15 +9,21 @@ import { availableParallelism } from 'node:os';
 import type { CompiledModel } from '../../model/compile.js';
 import type { Model } from '../../model/types.js';
 import type { OmissionEstimate } from '../../state/bitstate.js';
-import { pathAcross } from '../../state/store.js';
+import { BitStateStore } from '../../state/bitstate.js';
+import type { ByteFifo } from '../../state/queue.js';
+import { pathAcross, type Links } from '../../state/store.js';
+import { explorers } from '../registry.js';
+import { frontierOf } from '../resume.js';
+import type { Search } from '../search.js';
+import { partitionedBfs, routeTo, runLevels, shareOfFrontier, type LevelStart, type PartRun, type Prefix } from './part.js';
 import type { TraceContext } from '../../trace/build.js';
-import { check, checkStorage, ModelError, OptionError, prepare, report } from '../check.js';
+import { check, checkStorage, ModelError, OptionError, prepare, report, type Explored } from '../check.js';
 import type { Finding } from '../search.js';
 import type { CheckOptions, CheckResult, Progress } from '../types.js';
 import { WorkerError, WorkerPool } from './pool.js';
-import type { PartReport } from './protocol.js';
+import { identityOf, type PartReport } from './protocol.js';
 import { HyperLogLog, type SketchJson } from '../../state/sketch.js';
-import { DEFAULT_SHARD_SEED, shardCheckOptions, shardModel, shardProblem } from '../shard.js';
+import { DEFAULT_SHARD_SEED, shardCheckOptions, shardModel, shardProblem, sketchOfStore } from '../shard.js';
 import type { ModelSource } from './source.js';
 
 export interface ParallelOptions extends CheckOptions {
@@ -25,9 +31,23 @@ export interface ParallelOptions extends CheckOptions {
   workers?: number;
   /** The module each worker rebuilds the model from (required with workers > 1). */
   source?: ModelSource;
-  /** Workers to run on (kept open for further runs); by default a pool is opened and closed for this run. */
-  pool?: WorkerPool;
+  /**
+   * Workers to run on (kept open for further runs), or a function that opens them when first
+   * needed; by default a pool is opened and closed for this run.
+   */
+  pool?: WorkerPool | (() => Promise<WorkerPool>);
+  /**
+   * Start on this thread, and hand the search over to the workers at the first level boundary
+   * where this many states are stored and the next level holds `handoffFrontier` (default 1024);
+   * a run that ends before never starts a worker. Default: on the workers from the first state.
+   */
+  handoffAt?: number;
+  handoffFrontier?: number;
 }
+
+/** The CLI's handoff: runs of less than about this many states stay on one thread, where they are faster. */
+export const HANDOFF_STATES = 250_000;
+export const HANDOFF_FRONTIER = 50_000;
 
 /** The machine's cores: the CLI's default number of workers. */
 export const defaultWorkers = (): number => availableParallelism();
@@ -36,9 +56,9 @@ export const MAX_WORKERS = 64;
 
 /** Exhaustive BFS over `options.workers` threads; `check` itself when one is asked for, or for DFS. */
 export async function checkParallel<S>(model: Model<S>, options: ParallelOptions = {}, context: TraceContext = {}): Promise<CheckResult> {
-  const workers = options.workers ?? options.pool?.size ?? 1;
+  const { workers: _w, source, pool: given, handoffAt, handoffFrontier, ...caller } = options;
+  const workers = options.workers ?? (given instanceof WorkerPool ? given.size : 1);
   if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) throw new OptionError(`workers must be an integer from 1 to ${MAX_WORKERS}, got ${workers}`);
-  const { workers: _w, source, pool: given, ...caller } = options;
   // A swarm shard: the model permuted the same way here and in every worker (explore/shard.ts).
   let rest = caller;
   const shard = caller.shard && { ...caller.shard, seed: caller.shard.seed ?? DEFAULT_SHARD_SEED };
@@ -51,61 +71,194 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
   if (workers === 1 || strategy !== 'bfs') return { ...check(model, caller, context), workers: 1 };
   if (shard) model = shardModel(model, shard);
   if (!source) throw new OptionError('workers > 1 need `source`: the module each worker thread rebuilds the model from');
-  if (given && given.size !== workers) throw new OptionError(`the pool has ${given.size} workers, not ${workers}`);
+  if (given instanceof WorkerPool && given.size !== workers) throw new OptionError(`the pool has ${given.size} workers, not ${workers}`);
+  if (rest.resume || rest.onCheckpoint) throw new OptionError('checkpoints are taken and resumed on one thread (workers 1)');
   checkStorage(rest);
   const started = performance.now();
   const { cm, init } = prepare(model, rest);
-  const pool = given ?? (await WorkerPool.open(workers));
-  try {
-    const memoryShare = rest.memoryMB !== undefined ? (rest.memoryMB * 2 ** 20) / workers : Infinity;
-    // Each part's latest progress; the sum is reported about as often as one thread would.
-    const latest: (Progress | undefined)[] = Array(workers).fill(undefined);
-    let nextProgress = 0;
-    const onProgress = rest.onProgress
-      ? (part: number, p: Progress) => {
-          latest[part] = p;
-          const now = Date.now();
-          if (now < nextProgress) return;
-          nextProgress = now + (rest.progressEveryMs ?? 2000) / 2;
-          rest.onProgress!(sumProgress(latest));
-        }
-      : undefined;
-    const { onProgress: _p, ...partOptions } = rest;
+  const P = workers;
+  const getPool = async (): Promise<WorkerPool> => {
+    const pool = given instanceof WorkerPool ? given : given ? await given() : await WorkerPool.open(P);
+    if (pool.size !== P) throw new OptionError(`the pool has ${pool.size} workers, not ${P}`);
+    return pool;
+  };
+  const memoryShare = rest.memoryMB !== undefined ? (rest.memoryMB * 2 ** 20) / P : Infinity;
+  // This thread's progress lines add the workers' latest figures (read from the pool's shared block) once they run.
+  let pool: WorkerPool | undefined;
+  const onProgress = rest.onProgress && ((p: Progress) => rest.onProgress!(pool ? sumProgress(p, pool) : p));
+  const mainOptions = { ...rest, onProgress };
+  const { onProgress: _p, progressEveryMs: _e, ...partOptions } = rest;
+
+  let search: Search<S>;
+  let queue: ByteFifo;
+  let start: LevelStart;
+  let prefix: Prefix | undefined;
+  // Small runs stay here: BFS on this thread until the handoff point (bitstate and shards start on the workers).
+  if (handoffAt !== undefined && rest.bitstate === undefined && !shard) {
+    const single = explorers.bfs(cm, { ...mainOptions, handoffAt, handoffFrontier: handoffFrontier ?? 1024 }, init);
+    if (!single.handoff) {
+      const store = single.search.store;
+      return { ...report(cm, init, { ...rest, strategy }, context, started, explored(single.search, single.queuePeakBytes, (at) => store.path(at))), workers: 1 };
+    }
+    ({ search } = single);
+    ({ queue } = single.handoff);
+    const { index, level } = single.handoff;
+    const H = search.store.size;
+    // The frontier goes to every part, each keeping its own; this thread's share goes back on its queue.
+    const frontier = frontierOf(queue);
+    const firstRefs = shareOfFrontier(frontier.bytes, index, 0, P, (tid) => tid, queue);
+    prefix = {
+      table: shared(search.store.dump().table),
+      frontier: new Uint8Array(shared(new Int32Array(frontier.bytes.buffer, frontier.bytes.byteOffset, frontier.bytes.byteLength >> 2)).buffer),
+      shapes: search.codec.templates.map((t) => t.shape),
+      next: index,
+      states: H,
+      level,
+      depth: search.depth,
+      budget: rest.maxStates !== undefined ? rest.maxStates - H : Infinity,
+    };
+    if (prefix.budget !== Infinity) search.maxStates = H + Math.ceil(prefix.budget / P);
+    if (rest.memoryMB !== undefined) search.memoryLimit = memoryShare;
+    start = { level, firstRefs, local: H, stopped: false };
+  }
+
+  const src = source;
+  const runParts = async (pool: WorkerPool): Promise<CheckResult> => {
+    const done = pool.start(src, { ...partOptions, maxStates: prefix || rest.maxStates === undefined ? undefined : Math.ceil(rest.maxStates / P) }, memoryShare, prefix);
+    // Part 0, on this thread, while the workers run theirs (this thread waits with them, not for them).
+    let main: PartRun;
+    let mainPrefix = 0;
+    try {
+      if (prefix) {
+        const ex = pool.exchange(search!.codec);
+        search!.partition(0, P, routeTo(ex, search!.codec), { ref: prefix.states, local: prefix.states });
+        main = runLevels(search!, queue!, ex, start!);
+      } else {
+        const r = partitionedBfs(cm, { ...mainOptions, maxStates: rest.maxStates !== undefined ? Math.ceil(rest.maxStates / P) : undefined }, init, (codec) => pool.exchange(codec), memoryShare);
+        ({ search } = r);
+        main = r;
+        mainPrefix = r.prefixStates;
+      }
+    } catch (e) {
+      // Stop the workers; when one of them failed, that failure is the reason this part was woken.
+      pool.abort();
+      const theirs = await done.then(() => undefined, (w: unknown) => w);
+      throw asCallerError(theirs ?? e);
+    }
     let reports: PartReport[];
     try {
-      reports = await pool.run(source, { ...partOptions, maxStates: rest.maxStates !== undefined ? Math.ceil(rest.maxStates / workers) : undefined }, memoryShare, onProgress);
+      reports = await done;
     } catch (e) {
       throw asCallerError(e);
     }
     const mine = JSON.stringify({ name: cm.model.name, config: JSON.stringify(cm.model.config), instances: cm.instances.length });
     for (const [i, r] of reports.entries()) {
       const theirs = JSON.stringify({ name: r.identity.name, config: r.identity.config, instances: r.identity.instances });
-      if (theirs !== mine || reports[0].identity.labels !== r.identity.labels) {
-        throw new ModelError(`worker ${i} built a different model from ${source.module} (${theirs}) than the one checked (${mine})`);
+      if (theirs !== mine || identityOf(cm).labels !== r.identity.labels) {
+        throw new ModelError(`worker ${i + 1} built a different model from ${src.module} (${theirs}) than the one checked (${mine})`);
       }
     }
-    const finding = pickFinding(cm, reports);
-    const links = finding ? await pool.links() : [];
-    const sum = (f: (r: PartReport) => number): number => reports.reduce((a, r) => a + f(r), 0);
-    const stoppedBy = reports.find((r) => r.stoppedBy === 'memory' || r.stoppedBy === 'max-states')?.stoppedBy ?? reports.find((r) => r.stoppedBy)?.stoppedBy;
+    const s0 = search!;
+    const all = [partReport(cm, s0, main, mainPrefix, !!rest.sketch), ...reports];
+    const finding = pickFinding(cm, all);
+    const links = finding ? [s0.store.links(), ...(await pool.links())] : [];
+    const sum = (f: (r: PartReport) => number): number => all.reduce((a, r) => a + f(r), 0);
+    const stoppedBy = all.find((r) => r.stoppedBy === 'memory' || r.stoppedBy === 'max-states')?.stoppedBy ?? all.find((r) => r.stoppedBy)?.stoppedBy;
+    const H = prefix?.states ?? 0;
     const result = report(cm, init, { ...rest, strategy }, context, started, {
-      states: sum((r) => r.states),
+      // This thread's store holds the states found before a handoff (H); the workers' hold copies of theirs too.
+      states: sum((r) => r.states - r.prefixStates),
       transitions: sum((r) => r.transitions),
-      depth: Math.max(...reports.map((r) => r.depth)),
+      depth: Math.max(...all.map((r) => r.depth)),
       storeBytes: sum((r) => r.storeBytes),
       queuePeakBytes: sum((r) => r.queuePeakBytes),
       finding,
       stoppedBy,
-      canon: reports[0].canon,
+      canon: s0.canon !== null,
       memoryLimit: rest.memoryMB !== undefined ? rest.memoryMB * 2 ** 20 : Infinity,
-      omission: mergeOmissions(reports),
-      sketch: rest.sketch ? mergeSketches(reports) : undefined,
-      path: (at) => pathAcross(links, at),
+      omission: mergeOmissions(all),
+      sketch: rest.sketch ? mergeSketches(all) : undefined,
+      path: (at) => pathThrough(links[0], H, links, [H, ...reports.map((r) => r.prefixStates)], at),
     });
-    return { ...result, workers, exchanged: { sent: sum((r) => r.sent), spared: sum((r) => r.spared) } };
+    return { ...result, workers: P, exchanged: { sent: sum((r) => r.sent), spared: sum((r) => r.spared) } };
+  };
+  pool = await getPool();
+  try {
+    return await runParts(pool);
   } finally {
     if (!given) await pool.close();
   }
+}
+
+/** This thread's part, reported as the workers report theirs. */
+function partReport<S>(cm: CompiledModel<S>, search: Search<S>, run: PartRun, prefixStates: number, sketch: boolean): PartReport {
+  const store = search.store;
+  const f = search.finding;
+  const r: PartReport = {
+    identity: identityOf(cm),
+    states: store.size,
+    transitions: search.transitions,
+    depth: search.depth,
+    storeBytes: store.bytes,
+    queuePeakBytes: run.queuePeakBytes,
+    canon: search.canon !== null,
+    sent: run.sent,
+    spared: run.spared,
+    prefixStates,
+  };
+  if (search.stoppedBy) r.stoppedBy = search.stoppedBy;
+  if (store instanceof BitStateStore) r.omission = store.omission();
+  if (sketch) r.sketch = sketchOfStore(store);
+  if (f) {
+    r.finding = { kind: f.kind, name: f.name, message: f.message, at: f.at, length: run.findingLength };
+    if (f.then !== undefined) r.finding.then = f.then;
+    if (f.throwing !== undefined) r.finding.throwing = f.throwing;
+  }
+  return r;
+}
+
+/** What a one-thread search found, for `report`. */
+function explored<S>(search: Search<S>, queuePeakBytes: number, path: (at: number) => number[]): Explored {
+  const store = search.store;
+  return {
+    states: store.size,
+    transitions: search.transitions,
+    depth: search.depth,
+    storeBytes: store.bytes,
+    queuePeakBytes,
+    finding: search.finding,
+    stoppedBy: search.stoppedBy,
+    canon: search.canon !== null,
+    memoryLimit: search.memoryLimit,
+    path,
+  };
+}
+
+/** A copy of `a` in shared memory (the workers read it without a copy each). */
+function shared(a: Int32Array): Int32Array {
+  const s = new Int32Array(new SharedArrayBuffer(a.byteLength));
+  s.set(a);
+  return s;
+}
+
+/**
+ * The path to state `ref`: through the parts' links (refs from `H` on: part (ref − H) mod P, local
+ * index base + ⌊(ref − H) / P⌋), then, below H, through the links of the thread that handed over.
+ */
+function pathThrough(prefix: Links | undefined, H: number, parts: Links[], bases: number[], ref: number): number[] {
+  const n = parts.length;
+  const steps: number[] = [];
+  let r = ref;
+  while (r >= H) {
+    const rel = r - H;
+    const p = rel % n;
+    const i = bases[p] + Math.floor(rel / n);
+    const parent = parts[p].parents[i];
+    if (parent === -1) return steps.reverse();
+    steps.push(parts[p].via[i]);
+    r = parent;
+  }
+  return [...pathAcross([prefix!], r), ...steps.reverse()];
 }
 
 /** A worker's report of bad input keeps its kind, so the CLI answers it as bad input (exit 2). */
@@ -157,16 +310,17 @@ function mergeOmissions(reports: PartReport[]): OmissionEstimate | undefined {
   };
 }
 
-function sumProgress(latest: (Progress | undefined)[]): Progress {
-  const ps = latest.filter((p): p is Progress => p !== undefined);
-  const elapsedMs = Math.max(...ps.map((p) => p.elapsedMs));
+/** This thread's progress and the workers' latest figures together. */
+function sumProgress(mine: Progress, pool: WorkerPool): Progress {
+  const ps = [mine];
+  for (let part = 1; part < pool.size; part++) ps.push(pool.figures(part));
   const states = ps.reduce((a, p) => a + p.states, 0);
   return {
     states,
     transitions: ps.reduce((a, p) => a + p.transitions, 0),
     depth: Math.max(...ps.map((p) => p.depth)),
     queue: ps.reduce((a, p) => a + p.queue, 0),
-    elapsedMs,
-    statesPerSecond: elapsedMs > 0 ? Math.round((states * 1000) / elapsedMs) : 0,
+    elapsedMs: mine.elapsedMs,
+    statesPerSecond: mine.elapsedMs > 0 ? Math.round((states * 1000) / mine.elapsedMs) : 0,
   };
 }

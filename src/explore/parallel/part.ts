@@ -1,10 +1,10 @@
 /**
- * One part of a partitioned breadth-first search, run by a worker thread. The states are split
- * among the parts by fingerprint (`ownerOf`); each part stores, checks and expands only its own,
- * and sends each successor another part owns to it (exchange.ts). The search goes level by
- * level: a part expands its frontier (depth L), filing its own successors at once, then files
- * the successors the other parts sent it, sender by sender in part order, then all parts meet at
- * a barrier and decide together whether to go on. So:
+ * One part of a partitioned breadth-first search: the main thread is part 0, each worker thread
+ * one more. The states are split among the parts by fingerprint (`ownerOf`); each part stores,
+ * checks and expands only its own, and sends each successor another part owns to it
+ * (exchange.ts). The search goes level by level: a part expands its frontier (depth L), filing its
+ * own successors at once, then files the successors the other parts sent it, sender by sender in
+ * part order, then all parts meet at a barrier and decide together whether to go on. So:
  *
  * - every state is stored once, by its owner, at its BFS depth: the parts together store
  *   exactly the states one thread would, and a violation is found at the same depth, so BFS
@@ -13,16 +13,24 @@
  *   first, then senders in a fixed order), so runs repeat exactly, traces included;
  * - a finding or a bound stops the part that meets it at once, and every part at the end of
  *   the level.
+ *
+ * A search may start partitioned (`partitionedBfs`, from the initial state) or be handed over by
+ * the main thread's own BFS at a level boundary (a `Prefix`): the main thread goes on with its
+ * search as part 0 (`runLevels`), and each worker takes its share of the stored fingerprints and
+ * of the next level (`partitionedBfs` with the prefix).
  */
 import type { CompiledModel } from '../../model/compile.js';
+import type { Codec, Template } from '../../state/codec.js';
+import { fingerprint, fp } from '../../state/fingerprint.js';
 import { ByteFifo } from '../../state/queue.js';
+import type { Shape } from '../../state/shape.js';
+import { forEachRecord, templatesFor } from '../resume.js';
 import { ownerOf, Search, type Route } from '../search.js';
 import type { ExploreOptions } from '../types.js';
 import { FOUND, HEADER_WORDS, STOPPED, type Chunk, type Exchange } from './exchange.js';
-import type { Codec, Template } from '../../state/codec.js';
 
-export interface PartRun<S> {
-  search: Search<S>;
+/** What a part found, for its report. */
+export interface PartRun {
   queuePeakBytes: number;
   /** Records sent to other parts, and those the cache of fingerprints already sent spared. */
   sent: number;
@@ -31,6 +39,39 @@ export interface PartRun<S> {
   findingLength: number;
 }
 
+/**
+ * Where the main thread handed its BFS over, at a level boundary: its fingerprint table, the next
+ * level's states (the frontier, from index `next` on, each with its codec template id, and those
+ * templates' shapes) and that level's depth. `states` is how many it had stored: their indexes
+ * stay their references, and the parts number their own states from there.
+ */
+export interface Prefix {
+  table: Int32Array;
+  frontier: Uint8Array;
+  shapes: Shape[];
+  next: number;
+  states: number;
+  level: number;
+  depth: number;
+  /** States the parts may still store together (the rest of --max-states), or Infinity. */
+  budget: number;
+}
+
+/** Where a part's level loop starts: the level of the queued states and how their references run. */
+export interface LevelStart {
+  level: number;
+  /** The references of the first level's queued states, when they are not this part's own (a handoff). */
+  firstRefs: number[] | null;
+  /** This part's local index of its next own state. */
+  local: number;
+  /** A finding (on the initial state) stopped the part before it began. */
+  stopped: boolean;
+}
+
+/** Records whose store slots are read ahead at once. */
+const PREFETCH = 32;
+
+/** A part's search from the start, or from a handoff's prefix (a worker's). */
 export function partitionedBfs<S>(
   cm: CompiledModel<S>,
   options: ExploreOptions,
@@ -38,48 +79,80 @@ export function partitionedBfs<S>(
   exchange: (codec: Codec) => Exchange,
   /** The bytes this part's store and queue may hold (the process RSS may reach the whole limit). */
   memoryShare: number,
-): PartRun<S> {
+  prefix?: Prefix,
+): PartRun & { search: Search<S>; prefixStates: number } {
   const queue = new ByteFifo();
-  let inboxBytes = (): number => 0;
-  const search = new Search(cm, options, () => queue.length, () => queue.bytes + inboxBytes());
+  let held = (): number => 0;
+  const search = new Search(cm, options, () => queue.length, () => queue.bytes + held());
   if (options.memoryMB !== undefined) search.memoryLimit = memoryShare;
-  const codec = search.codec;
-  const ex = exchange(codec);
-  inboxBytes = () => ex.inboxBytes;
+  const ex = exchange(search.codec);
+  held = () => ex.heldBytes;
+  const route = routeTo(ex, search.codec);
+  let start: LevelStart;
+  if (prefix) {
+    const firstRefs = takeOver(search, queue, ex.part, ex.parts, prefix);
+    search.partition(ex.part, ex.parts, route, { ref: prefix.states, local: search.store.size });
+    start = { level: prefix.level, firstRefs, local: search.store.size, stopped: false };
+  } else {
+    search.partition(ex.part, ex.parts, route);
+    const first = search.addInitial(init);
+    if (first >= 0) queue.push(search.codec.encoder.words, 0, search.codec.length, search.codec.tid);
+    start = { level: 0, firstRefs: null, local: 0, stopped: first === -1 };
+  }
+  const prefixStates = prefix ? start.local : 0;
+  return { ...runLevels(search, queue, ex, start), search, prefixStates };
+}
+
+/** The route of a part's successors that other parts own: into the exchange. */
+export function routeTo(ex: Exchange, codec: Codec): Route {
+  const parts = ex.parts;
+  return (lo, hi, parent, via, _bytes, start, length, template) => ex.send(ownerOf(hi, parts), lo, hi, parent, via, codec.encoder.words, start, length, template);
+}
+
+/**
+ * The level loop of one part (already `partition`ed): `queue` holds this part's states at
+ * `start.level`; runs until every part is done or one stops.
+ */
+export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, start: LevelStart): PartRun {
   const { part, parts } = ex;
+  const codec = search.codec;
   const templates = codec.templates;
-  const route: Route = (lo, hi, parent, via, _bytes, start, length, template) =>
-    ex.send(ownerOf(hi, parts), lo, hi, parent, via, codec.encoder.words, start, length, template);
-  search.partition(part, parts, route);
-  const onNew = (_ref: number, _bytes: Uint8Array, start: number, length: number, template: number) =>
-    queue.push(codec.encoder.words, start, length, template);
+  const onNew = (_ref: number, _bytes: Uint8Array, at: number, length: number, template: number) => queue.push(codec.encoder.words, at, length, template);
   // Records from a peer are pushed from the words of the chunk being filed.
   let chunkWords: Int32Array = new Int32Array(0);
-  const onRemote = (_ref: number, _bytes: Uint8Array, start: number, length: number, template: number) =>
-    queue.push(chunkWords, start, length, template);
-
+  const onRemote = (_ref: number, _bytes: Uint8Array, at: number, length: number, template: number) => queue.push(chunkWords, at, length, template);
   let findingLength = 0;
-  const first = search.addInitial(init);
-  let stopped = first === -1;
-  if (first >= 0) queue.push(codec.encoder.words, 0, codec.length, codec.tid);
-  let local = 0;
+  let stopped = start.stopped;
+  let local = start.local;
   let beyond = false;
+  // The low halves of the next records' fingerprints, to prefetch their store slots (see Search.expand).
+  const ahead = new Int32Array(PREFETCH);
+  let prefetched = 0;
 
   /** File the records of one chunk at `level + 1` (or, at the depth bound, only look them up). */
   const fileChunk = (chunk: Chunk, map: (Template | undefined)[], level: number, atBound: boolean): boolean => {
     const words = chunk.words;
     const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
     chunkWords = words;
+    let fetchedTo = 0;
     for (let at = 0; at < chunk.used; ) {
+      if (at >= fetchedTo) {
+        let k = 0;
+        for (fetchedTo = at; k < PREFETCH && fetchedTo < chunk.used; k++) {
+          ahead[k] = words[fetchedTo];
+          fetchedTo += HEADER_WORDS + ((words[fetchedTo + 5] + 3) >> 2);
+        }
+        prefetched ^= search.store.prefetch(ahead, k);
+      }
       const lo = words[at];
       const hi = words[at + 1];
       const length = words[at + 5];
-      const start = (at + HEADER_WORDS) * 4;
+      const begin = (at + HEADER_WORDS) * 4;
       const template = map[words[at + 4]];
       if (template === undefined) throw new Error(`internal: part ${part} got a record of an unannounced template`);
       if (atBound) {
         if (!search.store.has(lo, hi)) beyond = true;
-      } else if (!search.file(lo, hi, words[at + 2], words[at + 3], level + 1, bytes, start, length, template.id, onRemote)) {
+      } else if (!search.file(lo, hi, words[at + 2], words[at + 3], level + 1, bytes, begin, length, template.id, onRemote)) {
         findingLength = level + 1;
         return false;
       }
@@ -88,15 +161,17 @@ export function partitionedBfs<S>(
     return true;
   };
 
-  for (let level = 0; ; level++) {
+  for (let level = start.level, round = 0; ; level++, round++) {
     const atBound = level >= search.maxDepth;
     // Expand this level: the states queued now are exactly this part's states at depth `level`.
     const count = queue.length;
+    const firstRefs = round === 0 ? start.firstRefs : null;
     for (let i = 0; i < count && !stopped; i++) {
       queue.pop();
       const t = templates[queue.outTemplate];
       const s = t.decode(queue.out, queue.outStart, queue.outEnd) as S; // not frozen: see bfs.ts
-      const ref = local++ * parts + part;
+      const ref = firstRefs !== null ? firstRefs[i] : search.refBase + (local++ - search.localBase) * parts + part;
+      ex.beat();
       if (!search.expand(s, t, ref, level, onNew, !atBound)) {
         stopped = true;
         const f = search.finding;
@@ -105,17 +180,55 @@ export function partitionedBfs<S>(
     }
     if (search.stoppedBy === 'max-depth') beyond = true;
     // Exchange: send what is left for the peers, then file what they sent, in part order.
-    ex.endLevel(level);
+    ex.endLevel(round);
     for (let peer = 0; peer < parts; peer++) {
       if (peer === part) continue;
-      ex.receiveLevel(peer, level, stopped ? null : (chunk, map) => {
+      ex.receiveLevel(peer, round, stopped ? null : (chunk, map) => {
         if (!stopped && !fileChunk(chunk, map, level, atBound)) stopped = true;
       });
     }
     const flags = (search.finding ? FOUND : 0) | (stopped && !search.finding ? STOPPED : 0);
-    const all = ex.barrier(level, queue.length, flags);
+    const all = ex.barrier(round, queue.length, flags);
     if (beyond && search.stoppedBy === undefined) search.stoppedBy = 'max-depth';
     if (all.flags.some((f) => f !== 0) || all.queued.every((q) => q === 0) || atBound) break;
   }
-  return { search, queuePeakBytes: queue.peakBytes, findingLength, sent: ex.sent, spared: ex.spared };
+  void prefetched;
+  return { queuePeakBytes: queue.peakBytes, findingLength, sent: ex.sent, spared: ex.spared };
+}
+
+/**
+ * Take this part's share of a handoff: the stored fingerprints it owns (with no links: paths
+ * through them are the main thread's) and the frontier states it owns, queued in order. Returns
+ * those states' references.
+ */
+function takeOver<S>(search: Search<S>, queue: ByteFifo, part: number, parts: number, prefix: Prefix): number[] {
+  const { table, frontier } = prefix;
+  const store = search.store;
+  for (let j = 0; j < table.length; j += 2) {
+    const lo = table[j];
+    const hi = table[j + 1];
+    if ((lo !== 0 || hi !== 0) && ownerOf(hi, parts) === part) store.add(lo, hi, -1, -1);
+  }
+  const firstRefs = shareOfFrontier(frontier, prefix.next, part, parts, templatesFor(search.codec, prefix.shapes), queue);
+  search.depth = prefix.depth;
+  if (prefix.budget !== Infinity) search.maxStates = store.size + Math.ceil(prefix.budget / parts);
+  return firstRefs;
+}
+
+/**
+ * Queue the states of frontier bytes that `part` owns (with their templates mapped by
+ * `template`), and return their references: the frontier's states are `next`, `next + 1`, ….
+ */
+export function shareOfFrontier(frontier: Uint8Array, next: number, part: number, parts: number, template: (tid: number) => number, queue: ByteFifo): number[] {
+  const refs: number[] = [];
+  let ref = next;
+  forEachRecord(frontier, (words, start, len, tid) => {
+    fingerprint(words, len, start);
+    if (ownerOf(fp.hi, parts) === part) {
+      queue.push(words, start, len, template(tid));
+      refs.push(ref);
+    }
+    ref++;
+  });
+  return refs;
 }

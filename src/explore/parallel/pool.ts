@@ -1,16 +1,21 @@
 /**
- * The worker threads of parallel checks, on the main thread's side: started once, wired to each
- * other (a MessagePort per pair, one shared control block), and reused by every check run with
- * them until `close`. A run is sent to all workers and ends when each has reported; a worker
- * that fails aborts the others (they stop waiting at once) and makes the pool unusable.
+ * The threads of parallel checks, on the main thread's side. A pool of N parts is the main thread
+ * (part 0) and N − 1 worker threads (parts 1 … N − 1), started once, wired to each other (a
+ * MessagePort per pair, one shared control block, one block of progress figures), and reused by
+ * every check run with it until `close`. A run is started on the workers, the main thread runs
+ * its own part meanwhile (blocking: it is one of the N), and the run ends when each worker has
+ * reported. A worker that fails aborts the others (they stop waiting at once) and makes the pool
+ * unusable.
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { Codec } from '../../state/codec.js';
 import type { Links } from '../../state/store.js';
 import type { Progress } from '../types.js';
-import { abort, controlWords } from './exchange.js';
-import type { FromWorker, PartOptions, PartReport, ToWorker } from './protocol.js';
+import { abort, controlWords, Exchange } from './exchange.js';
+import type { Prefix } from './part.js';
+import { PROGRESS_FIELDS, type FromWorker, type PartOptions, type PartReport, type ToWorker } from './protocol.js';
 import type { ModelSource } from './source.js';
 
 /** A worker failed: its error, as it reported it. */
@@ -39,28 +44,38 @@ function spawn(): Worker {
 export class WorkerPool {
   private readonly workers: Worker[];
   private readonly control: Int32Array;
+  /** Per part: the latest progress figures (states, transitions, depth, queue, elapsed ms), written by each part. */
+  readonly progress: Float64Array;
+  /** The main thread's ends of its ports to the workers (index: part). */
+  private readonly ports: (MessagePort | null)[];
   private nextId = 1;
   private failure: Error | null = null;
   /** What the workers say, one listener at a time (a run, or a links request). */
   private listener: ((part: number, m: FromWorker) => void) | null = null;
   private closed = false;
 
-  private constructor(readonly size: number) {
+  private constructor(
+    /** Parts: the main thread and the workers. */
+    readonly size: number,
+  ) {
     this.control = new Int32Array(new SharedArrayBuffer(4 * controlWords(size)));
+    this.progress = new Float64Array(new SharedArrayBuffer(8 * PROGRESS_FIELDS * size));
+    this.ports = Array<MessagePort | null>(size).fill(null);
     this.workers = [];
-    for (let i = 0; i < size; i++) {
+    for (let part = 1; part < size; part++) {
       const w = spawn();
-      w.on('message', (m: FromWorker) => this.listener?.(i, m));
-      w.on('error', (e) => this.fail(new WorkerError(`worker ${i} failed: ${e.message}`, e.name, e.stack)));
+      w.on('message', (m: FromWorker) => this.listener?.(part, m));
+      w.on('error', (e) => this.fail(new WorkerError(`worker ${part} failed: ${e.message}`, e.name, e.stack)));
       w.on('exit', (code) => {
-        if (!this.closed) this.fail(new WorkerError(`worker ${i} exited (code ${code})`, 'Error'));
+        if (!this.closed) this.fail(new WorkerError(`worker ${part} exited (code ${code})`, 'Error'));
       });
       this.workers.push(w);
     }
   }
 
-  /** Start `size` workers (at least 2) and wire them to each other. */
+  /** Start `size − 1` workers (size ≥ 2 parts, counting this thread) and wire the parts to each other. */
   static async open(size: number): Promise<WorkerPool> {
+    if (!Number.isInteger(size) || size < 2) throw new RangeError(`a worker pool has at least 2 parts (this thread and a worker), got ${size}`);
     const pool = new WorkerPool(size);
     const ports: (MessagePort | null)[][] = Array.from({ length: size }, () => Array<MessagePort | null>(size).fill(null));
     for (let a = 0; a < size; a++) {
@@ -70,15 +85,26 @@ export class WorkerPool {
         ports[b][a] = port2;
       }
     }
-    await pool.all((i) => {
-      const mine = ports[i];
-      pool.post(i, { type: 'init', part: i, parts: size, ports: mine, control: pool.control.buffer as SharedArrayBuffer }, mine.filter((p): p is MessagePort => p !== null));
-    }, (m) => m.type === 'ready');
+    ports[0].forEach((p, i) => (pool.ports[i] = p));
+    await pool.all(
+      (i) => {
+        const mine = ports[i];
+        const control = pool.control.buffer as SharedArrayBuffer;
+        const progress = pool.progress.buffer as SharedArrayBuffer;
+        pool.post(i, { type: 'init', part: i, parts: size, ports: mine, control, progress }, mine.filter((p): p is MessagePort => p !== null));
+      },
+      (m) => m.type === 'ready',
+    );
     return pool;
   }
 
-  private post(i: number, m: ToWorker, transfer: MessagePort[] = []): void {
-    this.workers[i].postMessage(m, transfer);
+  /** Part 0's exchange (this thread's), for a run's codec. */
+  exchange(codec: Codec): Exchange {
+    return new Exchange(0, this.size, this.ports, this.control, codec);
+  }
+
+  private post(part: number, m: ToWorker, transfer: MessagePort[] = []): void {
+    this.workers[part - 1].postMessage(m, transfer);
   }
 
   private fail(e: Error): void {
@@ -88,16 +114,21 @@ export class WorkerPool {
     this.listener?.(-1, { type: 'failed', id: 0, aborted: false, error: { name: (e as WorkerError).kind ?? e.name, message: e.message } });
   }
 
+  /** Stop every part's waiting (this thread's part failed). */
+  abort(): void {
+    abort(this.control);
+  }
+
   /**
    * Send something to every worker and collect one answer from each (those `accept` takes); a
-   * failure, or a worker's report of one, rejects. `other` sees the rest (progress).
+   * failure, or a worker's report of one, rejects.
    */
-  private all<T extends FromWorker>(send: (i: number) => void, accept: (m: FromWorker) => m is T, other?: (part: number, m: FromWorker) => void): Promise<T[]> {
+  private all<T extends FromWorker>(send: (part: number) => void, accept: (m: FromWorker) => m is T): Promise<T[]> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('internal: the worker pool is closed'));
     return new Promise<T[]>((resolve, reject) => {
-      const answers: (T | undefined)[] = Array(this.size).fill(undefined);
-      let left = this.size;
+      const answers: (T | undefined)[] = Array(this.size - 1).fill(undefined);
+      let left = this.size - 1;
       this.listener = (part, m) => {
         if (m.type === 'failed') {
           // Keep the first real failure: the others are the aborts it caused.
@@ -112,40 +143,44 @@ export class WorkerPool {
           return;
         }
         if (accept(m)) {
-          if (answers[part] === undefined) left--;
-          answers[part] = m;
+          if (answers[part - 1] === undefined) left--;
+          answers[part - 1] = m;
           if (left === 0) {
             this.listener = null;
             resolve(answers as T[]);
           }
-          return;
         }
-        other?.(part, m);
       };
-      for (let i = 0; i < this.size; i++) send(i);
+      for (let part = 1; part < this.size; part++) send(part);
     });
   }
 
-  /** Run one partitioned search on every worker; resolves with each part's report. */
-  async run(source: ModelSource, options: PartOptions, memoryShare: number, onProgress?: (part: number, p: Progress) => void): Promise<PartReport[]> {
+  /**
+   * Start one partitioned search on every worker (parts 1 …); resolves with their reports once
+   * they are done. This thread runs part 0 meanwhile (see check-parallel.ts).
+   */
+  start(source: ModelSource, options: PartOptions, memoryShare: number, prefix?: Prefix): Promise<PartReport[]> {
     const id = this.nextId++;
-    const done = await this.all(
-      (i) => this.post(i, { type: 'run', id, source, options, progress: onProgress !== undefined, memoryShare }),
+    this.progress.fill(0);
+    return this.all(
+      (part) => this.post(part, { type: 'run', id, source, options, memoryShare, ...(prefix ? { prefix } : {}) }),
       (m): m is Extract<FromWorker, { type: 'done' }> => m.type === 'done' && m.id === id,
-      (part, m) => {
-        if (m.type === 'progress' && m.id === id) onProgress?.(part, m.progress);
-      },
-    );
-    return done.map((m) => m.report);
+    ).then((done) => done.map((m) => m.report));
   }
 
-  /** Every part's parent links from the last run (to rebuild a trace). */
+  /** The workers' parent links from the last run (to rebuild a trace). */
   async links(): Promise<Links[]> {
     const got = await this.all(
-      (i) => this.post(i, { type: 'links' }),
+      (part) => this.post(part, { type: 'links' }),
       (m): m is Extract<FromWorker, { type: 'links' }> => m.type === 'links',
     );
     return got.map((m) => m.links);
+  }
+
+  /** The parts' latest progress figures. */
+  figures(part: number): Progress {
+    const f = this.progress.subarray(part * PROGRESS_FIELDS, (part + 1) * PROGRESS_FIELDS);
+    return { states: f[0], transitions: f[1], depth: f[2], queue: f[3], elapsedMs: f[4], statesPerSecond: f[4] > 0 ? Math.round((f[0] * 1000) / f[4]) : 0 };
   }
 
   async close(): Promise<void> {

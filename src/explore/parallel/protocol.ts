@@ -8,21 +8,24 @@ import type { OmissionEstimate } from '../../state/bitstate.js';
 import type { SketchJson } from '../../state/sketch.js';
 import type { Links } from '../../state/store.js';
 import type { ViolationKind } from '../../trace/types.js';
-import type { ExploreOptions, Progress } from '../types.js';
+import type { ExploreOptions } from '../types.js';
 import type { ModelSource } from './source.js';
+import type { Prefix } from './part.js';
 
 /** The options a worker runs with: the caller's, less its callbacks. */
 export type PartOptions = Omit<ExploreOptions, 'onProgress'>;
 
+/** Figures per part in the shared progress block: states, transitions, depth, queue, elapsed ms. */
+export const PROGRESS_FIELDS = 5;
+
 export type ToWorker =
-  | { type: 'init'; part: number; parts: number; ports: (MessagePort | null)[]; control: SharedArrayBuffer }
-  | { type: 'run'; id: number; source: ModelSource; options: PartOptions; progress: boolean; memoryShare: number }
+  | { type: 'init'; part: number; parts: number; ports: (MessagePort | null)[]; control: SharedArrayBuffer; progress: SharedArrayBuffer }
+  | { type: 'run'; id: number; source: ModelSource; options: PartOptions; memoryShare: number; prefix?: Prefix }
   | { type: 'links' }
   | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'progress'; id: number; progress: Progress }
   | { type: 'done'; id: number; report: PartReport }
   | { type: 'links'; links: Links }
   | { type: 'failed'; id: number; aborted: boolean; error: { name: string; message: string; stack?: string } };
@@ -62,6 +65,8 @@ export interface PartReport {
   /** Records sent to other parts, and those a cache of fingerprints already sent spared. */
   sent: number;
   spared: number;
+  /** After a handoff: the states found before it that this part took over (counted by the main thread, not here). */
+  prefixStates: number;
   /** This part's finding: a global state reference, and the length of its trace. */
   finding?: { kind: ViolationKind; name: string; message: string; at: number; then?: number; throwing?: number; length: number };
 }

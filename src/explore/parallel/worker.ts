@@ -1,5 +1,6 @@
 /**
- * A worker thread of a parallel check: one part of the partitioned search (part.ts). It is told
+ * A worker thread of a parallel check: one part of the partitioned search (part.ts; the main
+ * thread is part 0). It is told
  * its part and its peers' ports once ('init'), then runs searches ('run': a model source and the
  * options), reporting each ('done') and handing over its parent links when the main thread
  * rebuilds a trace ('links'). Failures are reported as messages, never thrown at the main thread.
@@ -10,9 +11,9 @@ import type { Model } from '../../model/types.js';
 import type { Progress } from '../types.js';
 import { BitStateStore } from '../../state/bitstate.js';
 import type { SeenSet } from '../../state/store.js';
-import { Aborted, Exchange } from './exchange.js';
+import { abort, Aborted, Exchange } from './exchange.js';
 import { partitionedBfs } from './part.js';
-import { identityOf, type FromWorker, type PartReport, type ToWorker } from './protocol.js';
+import { identityOf, PROGRESS_FIELDS, type FromWorker, type PartReport, type ToWorker } from './protocol.js';
 import { loadSource } from './source.js';
 import { DEFAULT_SHARD_SEED, shardModel, sketchOfStore } from '../shard.js';
 
@@ -21,6 +22,7 @@ let part = 0;
 let parts = 1;
 let peers: (MessagePort | null)[] = [];
 let control: Int32Array = new Int32Array(0);
+let progress: Float64Array = new Float64Array(0);
 /** Models built, by source (a check of several scenarios reuses its workers). */
 const models = new Map<string, Promise<Model>>();
 /** The last run's store, until its links are asked for or the next run starts. */
@@ -34,11 +36,16 @@ port.on('message', (m: ToWorker) => {
       ({ part, parts } = m);
       peers = m.ports;
       control = new Int32Array(m.control);
+      progress = new Float64Array(m.progress);
       post({ type: 'ready' });
       return;
     case 'run':
       lastStore = null;
-      run(m).catch((e: unknown) => post({ type: 'failed', id: m.id, aborted: e instanceof Aborted, error: describe(e) }));
+      run(m).catch((e: unknown) => {
+        // Wake the other parts at once: the main thread may be waiting in its own part, deaf to messages.
+        if (!(e instanceof Aborted)) abort(control);
+        post({ type: 'failed', id: m.id, aborted: e instanceof Aborted, error: describe(e) });
+      });
       return;
     case 'links': {
       const links = lastStore ? lastStore.links() : { parents: new Int32Array(0), via: new Int32Array(0) };
@@ -64,9 +71,17 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   // A shard's model is permuted the same way as on the main thread (explore/shard.ts).
   const shard = m.options.shard;
   const built = shard ? shardModel(await model, { ...shard, seed: shard.seed ?? DEFAULT_SHARD_SEED }) : await model;
-  const onProgress = m.progress ? (progress: Progress) => post({ type: 'progress', id: m.id, progress }) : undefined;
+  // Progress goes to the shared block, where the main thread reads it (it is busy with its own part).
+  const at = part * PROGRESS_FIELDS;
+  const onProgress = (p: Progress): void => {
+    progress[at] = p.states;
+    progress[at + 1] = p.transitions;
+    progress[at + 2] = p.depth;
+    progress[at + 3] = p.queue;
+    progress[at + 4] = p.elapsedMs;
+  };
   const { cm, init } = prepare(built, m.options);
-  const r = partitionedBfs(cm, { ...m.options, onProgress }, init, (codec) => new Exchange(part, parts, peers, control, codec), m.memoryShare);
+  const r = partitionedBfs(cm, { ...m.options, onProgress, progressEveryMs: 500 }, init, (codec) => new Exchange(part, parts, peers, control, codec), m.memoryShare, m.prefix);
   const { search } = r;
   const store = search.store;
   const f = search.finding;
@@ -80,6 +95,7 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     canon: search.canon !== null,
     sent: r.sent,
     spared: r.spared,
+    prefixStates: r.prefixStates,
   };
   if (search.stoppedBy) report.stoppedBy = search.stoppedBy;
   if (store instanceof BitStateStore) report.omission = store.omission();
