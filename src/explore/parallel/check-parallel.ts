@@ -47,7 +47,7 @@ export interface ParallelOptions extends CheckOptions {
 
 /** The CLI's handoff: runs of less than about this many states stay on one thread, where they are faster. */
 export const HANDOFF_STATES = 250_000;
-export const HANDOFF_FRONTIER = 50_000;
+export const HANDOFF_FRONTIER = 10_000;
 
 /** The machine's cores: the CLI's default number of workers. */
 export const defaultWorkers = (): number => availableParallelism();
@@ -200,7 +200,7 @@ function partReport<S>(cm: CompiledModel<S>, search: Search<S>, run: PartRun, pr
     transitions: search.transitions,
     depth: search.depth,
     storeBytes: store.bytes,
-    queuePeakBytes: run.queuePeakBytes,
+    queuePeakBytes: run.queuePeakBytes + run.pendingPeakBytes,
     canon: search.canon !== null,
     sent: run.sent,
     spared: run.spared,

@@ -18,6 +18,12 @@ import { reviveShape, type Shape } from '../../state/shape.js';
 const CHUNK_WORDS = 1 << 18;
 /** Words of a record before its bytes. */
 export const HEADER_WORDS = 6;
+/** Chunks a part keeps for reuse, per peer. */
+const MAX_SPARE = 16;
+
+/** What a part does with a chunk a peer sent: `templates` maps the sender's template ids to its own. */
+export type OnChunk = (peer: number, chunk: Chunk, templates: (Template | undefined)[]) => void;
+
 /**
  * Entries of the direct-mapped cache of fingerprints already sent to a peer: small enough to stay
  * in the core's cache (32 KiB), which matters more than sparing more records (measured: 2^12
@@ -162,8 +168,6 @@ export class Exchange {
   private readonly out: Outbox[];
   /** Per sender: its template ids mapped to ours. */
   private readonly templates: (Template | undefined)[][];
-  /** Bytes of the chunk being filed (for the memory limit). */
-  inboxBytes = 0;
 
   constructor(
     readonly part: number,
@@ -176,9 +180,9 @@ export class Exchange {
     this.templates = ports.map(() => []);
   }
 
-  /** Bytes of chunks being filed or kept for reuse (for the memory limit). */
+  /** Bytes of chunks kept for reuse (for the memory limit). */
   get heldBytes(): number {
-    return this.inboxBytes + this.out.reduce((a, o) => a + o.spare.length * CHUNK_WORDS * 4, 0);
+    return this.out.reduce((a, o) => a + o.spare.length * CHUNK_WORDS * 4, 0);
   }
 
   /** Records handed to `send` and queued, and those the sent-caches spared. */
@@ -219,14 +223,39 @@ export class Exchange {
     }
   }
 
+  /** Per peer: its end of the current level has been received (by `poll`). */
+  private readonly ended: boolean[] = [];
+  /** The mail counter when `poll` last found nothing new. */
+  private polledAt = -1;
+
   /**
-   * Receive the chunks `peer` sent in `level`, in order, handing each to `onChunk`, until its
-   * end of the level. `onChunk` may be null to drop them (a part that stopped).
+   * Take what has arrived from the peers so far, without waiting: chunks go to `onChunk` (with
+   * the sender and its template map) and back to their sender for reuse; ends of the level are
+   * noted. Cheap when nothing arrived (one shared read).
    */
-  receiveLevel(peer: number, level: number, onChunk: ((c: Chunk, templates: (Template | undefined)[]) => void) | null): void {
+  poll(level: number, onChunk: OnChunk): void {
+    const mail = Atomics.load(this.control, MAIL + this.part);
+    if (mail === this.polledAt) return;
+    for (let peer = 0; peer < this.parts; peer++) {
+      if (peer === this.part) continue;
+      for (let got = receiveMessageOnPort(this.ports[peer]!); got !== undefined; got = receiveMessageOnPort(this.ports[peer]!)) {
+        if (this.take(peer, level, got.message as PeerMessage, onChunk)) {
+          this.ended[peer] = true;
+          break;
+        }
+      }
+    }
+    this.polledAt = mail;
+  }
+
+  /**
+   * Receive the rest of what `peer` sent in `level`, in order, handing each chunk to `onChunk`,
+   * until its end of the level (which `poll` may have met already).
+   */
+  receiveLevel(peer: number, level: number, onChunk: OnChunk): void {
     const port = this.ports[peer]!;
     const mail = MAIL + this.part;
-    for (;;) {
+    while (!this.ended[peer]) {
       const seen = Atomics.load(this.control, mail);
       const got = receiveMessageOnPort(port);
       if (got === undefined) {
@@ -234,26 +263,29 @@ export class Exchange {
         if (Atomics.wait(this.control, mail, seen, 1000) === 'timed-out') this.waited();
         continue;
       }
-      const m = got.message as PeerMessage;
-      if (m.kind === 'recycle') {
-        // Kept however many: memory new to the process costs a page fault a page (~2 ms a chunk
-        // measured here), so a part reuses the chunks of its largest level rather than allocating.
-        if (m.words.length === CHUNK_WORDS) this.out[peer].spare.push(m.words);
-        continue;
-      }
-      if (m.kind === 'end') {
-        if (m.level !== level) throw new Error(`internal: part ${this.part} expected the end of level ${level} from part ${peer}, got level ${m.level}`);
-        return;
-      }
-      const map = this.templates[peer];
-      for (const { id, shape } of m.shapes) map[id] = this.codec.template(reviveShape(shape));
-      if (onChunk !== null) {
-        this.inboxBytes = m.words.byteLength;
-        onChunk(m, map);
-        this.inboxBytes = 0;
-      }
-      if (m.words.length === CHUNK_WORDS) this.deliver(peer, { kind: 'recycle', words: m.words }, [m.words.buffer as ArrayBuffer]);
+      if (this.take(peer, level, got.message as PeerMessage, onChunk)) break;
     }
+    this.ended[peer] = false;
+    this.polledAt = -1;
+  }
+
+  /** Handle one message from `peer`; true when it is the end of `level`. */
+  private take(peer: number, level: number, m: PeerMessage, onChunk: OnChunk): boolean {
+    if (m.kind === 'recycle') {
+      // Reused rather than allocated: memory new to the process costs a page fault a page.
+      const spare = this.out[peer].spare;
+      if (m.words.length === CHUNK_WORDS && spare.length < MAX_SPARE) spare.push(m.words);
+      return false;
+    }
+    if (m.kind === 'end') {
+      if (m.level !== level) throw new Error(`internal: part ${this.part} expected the end of level ${level} from part ${peer}, got level ${m.level}`);
+      return true;
+    }
+    const map = this.templates[peer];
+    for (const { id, shape } of m.shapes) map[id] = this.codec.template(reviveShape(shape));
+    onChunk(peer, m, map);
+    if (m.words.length === CHUNK_WORDS) this.deliver(peer, { kind: 'recycle', words: m.words }, [m.words.buffer as ArrayBuffer]);
+    return false;
   }
 
   /** Report this part's status for `level` and wait for every part's; returns them all. */

@@ -20,14 +20,14 @@
  * of the next level (`partitionedBfs` with the prefix).
  */
 import type { CompiledModel } from '../../model/compile.js';
-import type { Codec, Template } from '../../state/codec.js';
+import type { Codec } from '../../state/codec.js';
 import { fingerprint, fp } from '../../state/fingerprint.js';
 import { ByteFifo } from '../../state/queue.js';
 import type { Shape } from '../../state/shape.js';
 import { forEachRecord, templatesFor } from '../resume.js';
 import { ownerOf, Search, type Route } from '../search.js';
 import type { ExploreOptions } from '../types.js';
-import { FOUND, HEADER_WORDS, STOPPED, type Chunk, type Exchange } from './exchange.js';
+import { FOUND, HEADER_WORDS, STOPPED, type Exchange, type OnChunk } from './exchange.js';
 
 /** What a part found, for its report. */
 export interface PartRun {
@@ -37,6 +37,8 @@ export interface PartRun {
   spared: number;
   /** The length of the trace of this part's finding (its state's depth, plus its step when it is a step's). */
   findingLength: number;
+  /** The largest the buffers of records kept for the end of a level grew. */
+  pendingPeakBytes: number;
 }
 
 /**
@@ -118,22 +120,28 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
   const codec = search.codec;
   const templates = codec.templates;
   const onNew = (_ref: number, _bytes: Uint8Array, at: number, length: number, template: number) => queue.push(codec.encoder.words, at, length, template);
-  // Records from a peer are pushed from the words of the chunk being filed.
-  let chunkWords: Int32Array = new Int32Array(0);
-  const onRemote = (_ref: number, _bytes: Uint8Array, at: number, length: number, template: number) => queue.push(chunkWords, at, length, template);
+  // Pending records are pushed from the words of the buffer being filed.
+  let fromWords: Int32Array = new Int32Array(0);
+  const onRemote = (_ref: number, _bytes: Uint8Array, at: number, length: number, template: number) => queue.push(fromWords, at, length, template);
   let findingLength = 0;
   let stopped = start.stopped;
   let local = start.local;
   let beyond = false;
+  let atBound = false;
+  // Per sender: the records of this level that were not stored here when they arrived, kept to
+  // file at the end of the level in sender order. Records of states already stored are dropped
+  // as they arrive (the chunk goes back to its sender at once), so a part holds the new states
+  // of a level, not every successor its peers sent it.
+  const pending = Array.from({ length: parts }, () => new Records());
   // The low halves of the next records' fingerprints, to prefetch their store slots (see Search.expand).
   const ahead = new Int32Array(PREFETCH);
   let prefetched = 0;
 
-  /** File the records of one chunk at `level + 1` (or, at the depth bound, only look them up). */
-  const fileChunk = (chunk: Chunk, map: (Template | undefined)[], level: number, atBound: boolean): boolean => {
+  /** Look the records of a chunk up as it arrives: keep those not stored (at the depth bound, only note that one exists). */
+  const scan: OnChunk = (peer, chunk, map) => {
+    if (stopped) return;
     const words = chunk.words;
-    const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
-    chunkWords = words;
+    const store = search.store;
     let fetchedTo = 0;
     for (let at = 0; at < chunk.used; ) {
       if (at >= fetchedTo) {
@@ -142,17 +150,29 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
           ahead[k] = words[fetchedTo];
           fetchedTo += HEADER_WORDS + ((words[fetchedTo + 5] + 3) >> 2);
         }
-        prefetched ^= search.store.prefetch(ahead, k);
+        prefetched ^= store.prefetch(ahead, k);
       }
-      const lo = words[at];
-      const hi = words[at + 1];
+      const n = HEADER_WORDS + ((words[at + 5] + 3) >> 2);
+      if (!store.has(words[at], words[at + 1])) {
+        if (atBound) beyond = true;
+        else {
+          const template = map[words[at + 4]];
+          if (template === undefined) throw new Error(`internal: part ${part} got a record of an unannounced template`);
+          pending[peer].append(words, at, n, template.id);
+        }
+      }
+      at += n;
+    }
+  };
+
+  /** File the pending records of one sender at `level + 1`; false when that stops the search. */
+  const filePending = (records: Records, level: number): boolean => {
+    const words = records.words;
+    const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+    fromWords = words;
+    for (let at = 0; at < records.used; ) {
       const length = words[at + 5];
-      const begin = (at + HEADER_WORDS) * 4;
-      const template = map[words[at + 4]];
-      if (template === undefined) throw new Error(`internal: part ${part} got a record of an unannounced template`);
-      if (atBound) {
-        if (!search.store.has(lo, hi)) beyond = true;
-      } else if (!search.file(lo, hi, words[at + 2], words[at + 3], level + 1, bytes, begin, length, template.id, onRemote)) {
+      if (!search.file(words[at], words[at + 1], words[at + 2], words[at + 3], level + 1, bytes, (at + HEADER_WORDS) * 4, length, words[at + 4], onRemote)) {
         findingLength = level + 1;
         return false;
       }
@@ -162,7 +182,7 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
   };
 
   for (let level = start.level, round = 0; ; level++, round++) {
-    const atBound = level >= search.maxDepth;
+    atBound = level >= search.maxDepth;
     // Expand this level: the states queued now are exactly this part's states at depth `level`.
     const count = queue.length;
     const firstRefs = round === 0 ? start.firstRefs : null;
@@ -177,15 +197,15 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
         const f = search.finding;
         if (f) findingLength = (f.at === ref ? level : level + 1) + (f.then !== undefined && f.at === ref ? 1 : 0);
       }
+      if ((i & 63) === 63) ex.poll(round, scan);
     }
     if (search.stoppedBy === 'max-depth') beyond = true;
-    // Exchange: send what is left for the peers, then file what they sent, in part order.
+    // Exchange: send what is left for the peers, take the rest of what they sent, then file it sender by sender.
     ex.endLevel(round);
+    for (let peer = 0; peer < parts; peer++) if (peer !== part) ex.receiveLevel(peer, round, scan);
     for (let peer = 0; peer < parts; peer++) {
-      if (peer === part) continue;
-      ex.receiveLevel(peer, round, stopped ? null : (chunk, map) => {
-        if (!stopped && !fileChunk(chunk, map, level, atBound)) stopped = true;
-      });
+      if (!stopped && !filePending(pending[peer], level)) stopped = true;
+      pending[peer].clear();
     }
     const flags = (search.finding ? FOUND : 0) | (stopped && !search.finding ? STOPPED : 0);
     const all = ex.barrier(round, queue.length, flags);
@@ -193,7 +213,33 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
     if (all.flags.some((f) => f !== 0) || all.queued.every((q) => q === 0) || atBound) break;
   }
   void prefetched;
-  return { queuePeakBytes: queue.peakBytes, findingLength, sent: ex.sent, spared: ex.spared };
+  return { queuePeakBytes: queue.peakBytes, findingLength, sent: ex.sent, spared: ex.spared, pendingPeakBytes: pending.reduce((a, r) => a + r.peakBytes, 0) };
+}
+
+/** A growing buffer of records (exchange.ts's layout), reused from level to level. */
+class Records {
+  words = new Int32Array(1 << 12);
+  used = 0;
+  peakBytes = 0;
+
+  /** Copy the `n`-word record at `src[at]`, with template id `template` (ours). */
+  append(src: Int32Array, at: number, n: number, template: number): void {
+    if (this.used + n > this.words.length) {
+      const bigger = new Int32Array(Math.max(this.words.length * 2, this.used + n));
+      bigger.set(this.words.subarray(0, this.used));
+      this.words = bigger;
+      if (bigger.byteLength > this.peakBytes) this.peakBytes = bigger.byteLength;
+    }
+    const dst = this.words;
+    const to = this.used;
+    for (let i = 0; i < n; i++) dst[to + i] = src[at + i];
+    dst[to + 4] = template;
+    this.used = to + n;
+  }
+
+  clear(): void {
+    this.used = 0;
+  }
 }
 
 /**

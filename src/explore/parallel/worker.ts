@@ -91,7 +91,7 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     transitions: search.transitions,
     depth: search.depth,
     storeBytes: store.bytes,
-    queuePeakBytes: r.queuePeakBytes,
+    queuePeakBytes: r.queuePeakBytes + r.pendingPeakBytes,
     canon: search.canon !== null,
     sent: r.sent,
     spared: r.spared,
