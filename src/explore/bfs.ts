@@ -44,7 +44,7 @@ export const bfs: Explorer = (cm, options, s0) => {
       version: CHECKPOINT_VERSION,
       run: checkpointRun(cm, options, search.canon !== null),
       store: search.store.dump(),
-      frontier: frontier.bytes,
+      frontier: frontier.pieces,
       shapes: codec.templates.map((t) => t.shape),
       at: { ...at, states: search.store.size, frontier: frontier.count },
     };

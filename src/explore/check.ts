@@ -17,7 +17,7 @@ import { checkpointRun } from './resume.js';
 import type { Checkpoint, CheckpointRun } from '../state/checkpoint.js';
 import { PlainDataError, sameState } from '../state/encode.js';
 import { DEFAULT_SHARD_SEED, shardCheckOptions, shardModel, shardProblem, sketchOfStore } from './shard.js';
-import type { Finding } from './search.js';
+import type { Finding, Search } from './search.js';
 import { minimize, stepsOf } from './shrink.js';
 import { concretize, SymmetryError } from './symmetry.js';
 import type { CheckOptions, CheckResult, ExploreOptions, Minimized, Violation } from './types.js';
@@ -131,8 +131,9 @@ export interface Explored {
   stoppedBy: 'max-states' | 'max-depth' | 'memory' | undefined;
   /** Whether states were reduced to representatives. */
   canon: boolean;
-  /** The memory limit in bytes (Infinity: none). */
+  /** The memory limit in bytes (Infinity: none), and the process RSS when it was last read (0: never). */
   memoryLimit: number;
+  rssBytes?: number;
   /** Bitstate runs: what may have been missed. */
   omission?: OmissionEstimate;
   /** With `sketch`: a HyperLogLog of the fingerprints stored (explore/shard.ts). */
@@ -175,22 +176,7 @@ export function check<S>(model: Model<S>, options: CheckOptions = {}, context: T
     if (resume && (e instanceof RangeError || e instanceof PlainDataError)) throw new OptionError(`the checkpoint is damaged: ${e.message}`);
     throw e;
   }
-  const { search, queuePeakBytes } = explored;
-  const store = search.store;
-  const result = report(cm, init, { ...options, strategy }, context, started, {
-    states: store.size,
-    transitions: search.transitions,
-    depth: search.depth,
-    storeBytes: store.bytes,
-    queuePeakBytes,
-    finding: search.finding,
-    stoppedBy: search.stoppedBy,
-    canon: search.canon !== null,
-    memoryLimit: search.memoryLimit,
-    omission: store instanceof BitStateStore ? store.omission() : undefined,
-    sketch: options.sketch ? sketchOfStore(store) : undefined,
-    path: (at) => store.path(at),
-  });
+  const result = report(cm, init, { ...options, strategy }, context, started, exploredOf(explored.search, explored.queuePeakBytes, options.sketch === true));
   if (resume) result.resumed = { states: resume.at.states, transitions: resume.at.transitions, depth: resume.at.depth };
   if (options.onCheckpoint) result.checkpointed = checkpointed;
   return result;
@@ -203,6 +189,26 @@ function checkResumable(was: CheckpointRun, is: CheckpointRun): void {
       throw new OptionError(`the checkpoint is of another run: its ${key} is ${JSON.stringify(was[key])}, this run's is ${JSON.stringify(is[key])}`);
     }
   }
+}
+
+/** What a one-thread search found, for `report`. */
+export function exploredOf<S>(search: Search<S>, queuePeakBytes: number, sketch: boolean): Explored {
+  const store = search.store;
+  return {
+    states: store.size,
+    transitions: search.transitions,
+    depth: search.depth,
+    storeBytes: store.bytes,
+    queuePeakBytes,
+    finding: search.finding,
+    stoppedBy: search.stoppedBy,
+    canon: search.canon !== null,
+    memoryLimit: search.memoryLimit,
+    rssBytes: search.rssBytes,
+    omission: store instanceof BitStateStore ? store.omission() : undefined,
+    sketch: sketch ? sketchOfStore(store) : undefined,
+    path: (at) => store.path(at),
+  };
 }
 
 /** The result of an exploration: figures, bounds, and the violation with its trace rebuilt (and minimized when asked). */
@@ -234,7 +240,8 @@ export function report<S>(
   if (options.symmetry) result.symmetry = x.canon;
   if (options.memoryMB !== undefined) {
     result.memory!.limitBytes = x.memoryLimit;
-    if (result.bound === 'memory') result.memory!.rssBytes = process.memoryUsage.rss();
+    // The RSS the limit was judged by (not the one after the run made its checkpoint).
+    if (result.bound === 'memory') result.memory!.rssBytes = x.rssBytes || process.memoryUsage.rss();
   }
   if (x.omission) result.omission = { ...x.omission, exhaustive: result.complete && x.omission.probabilityAnyMissed < 1e-6 };
   if (options.shard) result.shard = { index: options.shard.index, count: options.shard.count, seed: options.shard.seed ?? DEFAULT_SHARD_SEED };

@@ -29,29 +29,39 @@ export function checkpointRun(cm: CompiledModel, options: ExploreOptions, symmet
   };
 }
 
-/** Empty `queue` into frontier bytes: per state, its byte length and codec template id (32 bits each, little-endian) and its bytes padded to 4. */
-export function frontierOf(queue: ByteFifo): { bytes: Uint8Array; count: number } {
+/** Frontier pieces of about this many bytes (a record never spans two). */
+const PIECE = 1 << 20;
+
+/**
+ * Empty `queue` into frontier pieces: per state, its byte length and codec template id (32 bits
+ * each, little-endian) and its bytes padded to 4. The queue gives up its chunks as it empties,
+ * so the frontier is never held twice over.
+ */
+export function frontierOf(queue: ByteFifo): { pieces: Uint8Array[]; bytes: number; count: number } {
   const count = queue.length;
-  const parts: Uint8Array[] = [];
-  let total = 0;
+  const pieces: Uint8Array[] = [];
+  let piece = new Uint8Array(PIECE);
+  let view = new DataView(piece.buffer);
+  let at = 0;
+  let bytes = 0;
   while (queue.length > 0) {
     queue.pop();
     const len = queue.outEnd - queue.outStart;
-    const rec = new Uint8Array(8 + ((len + 3) & ~3));
-    const view = new DataView(rec.buffer);
-    view.setUint32(0, len, true);
-    view.setUint32(4, queue.outTemplate, true);
-    rec.set(queue.out.subarray(queue.outStart, queue.outEnd), 8);
-    parts.push(rec);
-    total += rec.length;
+    const size = 8 + ((len + 3) & ~3);
+    if (at + size > piece.length) {
+      pieces.push(piece.subarray(0, at));
+      piece = new Uint8Array(Math.max(PIECE, size));
+      view = new DataView(piece.buffer);
+      at = 0;
+    }
+    view.setUint32(at, len, true);
+    view.setUint32(at + 4, queue.outTemplate, true);
+    piece.set(queue.out.subarray(queue.outStart, queue.outEnd), at + 8);
+    at += size;
+    bytes += size;
   }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    bytes.set(p, at);
-    at += p.length;
-  }
-  return { bytes, count };
+  if (at > 0) pieces.push(piece.subarray(0, at));
+  return { pieces, bytes, count };
 }
 
 /**
@@ -83,8 +93,10 @@ export function templatesFor(codec: Codec, shapes: readonly Shape[]): (tid: numb
   };
 }
 
-/** Fill `queue` with a checkpoint's frontier; returns the number of states. Throws RangeError on malformed bytes. */
-export function refill(queue: ByteFifo, codec: Codec, frontier: Uint8Array, shapes: readonly Shape[]): number {
+/** Fill `queue` with a checkpoint's frontier pieces; returns the number of states. Throws RangeError on malformed bytes. */
+export function refill(queue: ByteFifo, codec: Codec, frontier: readonly Uint8Array[], shapes: readonly Shape[]): number {
   const template = templatesFor(codec, shapes);
-  return forEachRecord(frontier, (words, start, len, tid) => queue.push(words, start, len, template(tid)));
+  let n = 0;
+  for (const piece of frontier) n += forEachRecord(piece, (words, start, len, tid) => queue.push(words, start, len, template(tid)));
+  return n;
 }

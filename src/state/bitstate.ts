@@ -19,7 +19,7 @@
  * seeds take different states for seen ones. Seed 0 is the unseeded store, bit for bit.
  */
 import { HyperLogLog } from './sketch.js';
-import { pathAcross, withRoom, type Links, type SeenSet, type StoreDump } from './store.js';
+import { copyLinks, loadLinks, pathAcross, type Links, type SeenSet, type StoreDump } from './store.js';
 
 /** k, the bits per state, when not given (SPIN's default for -DBITSTATE is 3 since 6.0). */
 export const DEFAULT_HASHES = 3;
@@ -199,21 +199,17 @@ export class BitStateStore implements SeenSet {
   }
 
   links(): Links {
-    return { parents: this.parents.slice(0, this.size), via: this.via.slice(0, this.size) };
+    return copyLinks(this);
   }
 
   dump(): StoreDump {
-    return { table: this.words, size: this.size, ...this.links() };
+    return { table: this.words, size: this.size, ...copyLinks(this) };
   }
 
   load(d: StoreDump): void {
-    if (d.table.length !== this.words.length || d.parents.length !== d.size || d.via.length !== d.size) {
-      throw new RangeError(`store dump: a bit array of 2^${this.bits} bits and one link per state`);
-    }
+    if (d.table.length !== this.words.length) throw new RangeError(`store dump: a bit array of 2^${this.bits} bits`);
+    loadLinks(this, d);
     this.words.set(d.table);
-    this.parents = withRoom(d.parents, d.size);
-    this.via = withRoom(d.via, d.size);
-    this.size = d.size;
   }
 
   /** The bit array and the parent links. */

@@ -50,8 +50,11 @@ export interface Checkpoint {
   run: CheckpointRun;
   at: CheckpointPosition;
   store: StoreDump;
-  /** The frontier: per state, its byte length and codec template id (32 bits each) and its canonical encoding, zero-padded to 4 bytes. */
-  frontier: Uint8Array;
+  /**
+   * The frontier, in pieces (one section on disk): per state, its byte length and codec template
+   * id (32 bits each) and its canonical encoding, zero-padded to 4 bytes; no state spans two pieces.
+   */
+  frontier: Uint8Array[];
   /** The shapes of the codec templates the frontier names, by id (state/shape.ts). */
   shapes: Shape[];
 }
@@ -65,22 +68,25 @@ const align8 = (n: number): number => (n + 7) & ~7;
 
 /** A 32-bit checksum of a section (FNV-1a over its 32-bit words), enough to tell a damaged file. */
 function checksum(bytes: Uint8Array, h: number): number {
+  // Pieces are whole 32-bit words but for a section's last one, so the words run on across pieces.
   const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
   for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
   for (let i = words.length << 2; i < bytes.byteLength; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
   return h >>> 0;
 }
 
-const sectionsOf = (c: Checkpoint): Uint8Array[] =>
-  [c.store.table, c.store.parents, c.store.via].map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).concat([c.frontier]);
+/** The sections, each as the pieces it is written from (only the frontier has more than one). */
+const sectionsOf = (c: Checkpoint): Uint8Array[][] =>
+  [c.store.table, c.store.parents, c.store.via].map((a) => [new Uint8Array(a.buffer, a.byteOffset, a.byteLength)]).concat([c.frontier]);
 
 /** The file's parts, in order, to write one after another (large sections are not copied). */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array[] {
   const sections = sectionsOf(c);
   let sum = 0x811c9dc5;
-  for (const s of sections) sum = checksum(s, sum);
+  for (const pieces of sections) for (const piece of pieces) sum = checksum(piece, sum);
+  const lengths = sections.map((pieces) => pieces.reduce((a, p) => a + p.byteLength, 0));
   const header = Buffer.from(
-    JSON.stringify({ format: c.format, version: c.version, run: c.run, at: c.at, size: c.store.size, shapes: c.shapes, sections: sections.map((s) => s.byteLength), checksum: sum }),
+    JSON.stringify({ format: c.format, version: c.version, run: c.run, at: c.at, size: c.store.size, shapes: c.shapes, sections: lengths, checksum: sum }),
     'utf8',
   );
   const head = Buffer.alloc(align8(MAGIC.length + 4 + header.length));
@@ -88,11 +94,11 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array[] {
   head.writeUInt32LE(header.length, MAGIC.length);
   header.copy(head, MAGIC.length + 4);
   const parts: Uint8Array[] = [head];
-  for (const s of sections) {
-    parts.push(s);
-    const pad = align8(s.byteLength) - s.byteLength;
+  sections.forEach((pieces, i) => {
+    parts.push(...pieces);
+    const pad = align8(lengths[i]) - lengths[i];
     if (pad) parts.push(new Uint8Array(pad));
-  }
+  });
   return parts;
 }
 
@@ -145,7 +151,7 @@ export function decodeCheckpoint(file: Uint8Array): Checkpoint {
     run: header.run,
     at: header.at,
     store: { table: ints(table), parents: ints(parents), via: ints(via), size: header.size },
-    frontier,
+    frontier: [frontier],
     shapes: header.shapes,
   };
 }

@@ -37,10 +37,30 @@ export interface StoreDump extends Links {
 }
 
 /** Room for `n` links at least, holding `from`'s. */
-export function withRoom(from: Int32Array, n: number): Int32Array {
+function withRoom(from: Int32Array, n: number): Int32Array {
   const a = new Int32Array(Math.max(1024, n * 2));
   a.set(from);
   return a;
+}
+
+/** What both stores keep beside their set: every state's parent link, by index. */
+interface Linked {
+  parents: Int32Array;
+  via: Int32Array;
+  size: number;
+}
+
+/** A copy of a store's parent links, one per stored state. */
+export function copyLinks(s: Linked): Links {
+  return { parents: s.parents.slice(0, s.size), via: s.via.slice(0, s.size) };
+}
+
+/** Take a dump's parent links into a store, with room to grow (after its set was checked against the dump). */
+export function loadLinks(s: Linked, d: StoreDump): void {
+  if (d.parents.length !== d.size || d.via.length !== d.size) throw new RangeError('store dump: one parent link per state');
+  s.parents = withRoom(d.parents, d.size);
+  s.via = withRoom(d.via, d.size);
+  s.size = d.size;
 }
 
 /** Parent links: state i was first reached from state `parents[i]` (-1: an initial state) by instance `via[i]`. */
@@ -144,23 +164,21 @@ export class StateStore implements SeenSet {
   }
 
   links(): Links {
-    return { parents: this.parents.slice(0, this.size), via: this.via.slice(0, this.size) };
+    return copyLinks(this);
   }
 
   dump(): StoreDump {
-    return { table: this.slots, size: this.size, ...this.links() };
+    return { table: this.slots, size: this.size, ...copyLinks(this) };
   }
 
   load(d: StoreDump): void {
     const cap = d.table.length / 2;
-    if (cap < 1024 || (cap & (cap - 1)) !== 0 || d.parents.length !== d.size || d.via.length !== d.size || d.size > cap * MAX_LOAD) {
-      throw new RangeError('store dump: a fingerprint table of a power-of-two capacity with room for its states, and one link per state');
+    if (cap < 1024 || (cap & (cap - 1)) !== 0 || d.size > cap * MAX_LOAD) {
+      throw new RangeError('store dump: a fingerprint table of a power-of-two capacity with room for its states');
     }
+    loadLinks(this, d);
     this.slots = d.table;
     this.mask = cap - 1;
-    this.parents = withRoom(d.parents, d.size);
-    this.via = withRoom(d.via, d.size);
-    this.size = d.size;
   }
 
   /** Bytes held by the store. */

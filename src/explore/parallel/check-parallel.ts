@@ -9,21 +9,19 @@ import { availableParallelism } from 'node:os';
 import type { CompiledModel } from '../../model/compile.js';
 import type { Model } from '../../model/types.js';
 import type { OmissionEstimate } from '../../state/bitstate.js';
-import { BitStateStore } from '../../state/bitstate.js';
 import type { ByteFifo } from '../../state/queue.js';
+import { HyperLogLog, type SketchJson } from '../../state/sketch.js';
 import { pathAcross, type Links } from '../../state/store.js';
+import type { TraceContext } from '../../trace/build.js';
+import { check, checkStorage, exploredOf, ModelError, OptionError, prepare, report } from '../check.js';
 import { explorers } from '../registry.js';
 import { frontierOf } from '../resume.js';
-import type { Search } from '../search.js';
-import { partitionedBfs, routeTo, runLevels, shareOfFrontier, type LevelStart, type PartRun, type Prefix } from './part.js';
-import type { TraceContext } from '../../trace/build.js';
-import { check, checkStorage, ModelError, OptionError, prepare, report, type Explored } from '../check.js';
-import type { Finding } from '../search.js';
+import type { Finding, Search } from '../search.js';
+import { DEFAULT_SHARD_SEED, shardCheckOptions, shardModel, shardProblem } from '../shard.js';
 import type { CheckOptions, CheckResult, Progress } from '../types.js';
+import { partitionedBfs, partReport, routeTo, runLevels, shareOfFrontier, type LevelStart, type PartRun, type Prefix } from './part.js';
 import { WorkerError, WorkerPool } from './pool.js';
 import { identityOf, type PartReport } from './protocol.js';
-import { HyperLogLog, type SketchJson } from '../../state/sketch.js';
-import { DEFAULT_SHARD_SEED, shardCheckOptions, shardModel, shardProblem, sketchOfStore } from '../shard.js';
 import type { ModelSource } from './source.js';
 
 export interface ParallelOptions extends CheckOptions {
@@ -97,19 +95,18 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
   if (handoffAt !== undefined && rest.bitstate === undefined && !shard) {
     const single = explorers.bfs(cm, { ...mainOptions, handoffAt, handoffFrontier: handoffFrontier ?? 1024 }, init);
     if (!single.handoff) {
-      const store = single.search.store;
-      return { ...report(cm, init, { ...rest, strategy }, context, started, explored(single.search, single.queuePeakBytes, (at) => store.path(at))), workers: 1 };
+      return { ...report(cm, init, { ...rest, strategy }, context, started, exploredOf(single.search, single.queuePeakBytes, false)), workers: 1 };
     }
     ({ search } = single);
     ({ queue } = single.handoff);
     const { index, level } = single.handoff;
     const H = search.store.size;
     // The frontier goes to every part, each keeping its own; this thread's share goes back on its queue.
-    const frontier = frontierOf(queue);
-    const firstRefs = shareOfFrontier(frontier.bytes, index, 0, P, (tid) => tid, queue);
+    const frontier = sharedBytes(frontierOf(queue));
+    const firstRefs = shareOfFrontier(frontier, index, 0, P, (tid) => tid, queue);
     prefix = {
       table: shared(search.store.dump().table),
-      frontier: new Uint8Array(shared(new Int32Array(frontier.bytes.buffer, frontier.bytes.byteOffset, frontier.bytes.byteLength >> 2)).buffer),
+      frontier,
       shapes: search.codec.templates.map((t) => t.shape),
       next: index,
       states: H,
@@ -190,48 +187,15 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
   }
 }
 
-/** This thread's part, reported as the workers report theirs. */
-function partReport<S>(cm: CompiledModel<S>, search: Search<S>, run: PartRun, prefixStates: number, sketch: boolean): PartReport {
-  const store = search.store;
-  const f = search.finding;
-  const r: PartReport = {
-    identity: identityOf(cm),
-    states: store.size,
-    transitions: search.transitions,
-    depth: search.depth,
-    storeBytes: store.bytes,
-    queuePeakBytes: run.queuePeakBytes + run.pendingPeakBytes,
-    canon: search.canon !== null,
-    sent: run.sent,
-    spared: run.spared,
-    prefixStates,
-  };
-  if (search.stoppedBy) r.stoppedBy = search.stoppedBy;
-  if (store instanceof BitStateStore) r.omission = store.omission();
-  if (sketch) r.sketch = sketchOfStore(store);
-  if (f) {
-    r.finding = { kind: f.kind, name: f.name, message: f.message, at: f.at, length: run.findingLength };
-    if (f.then !== undefined) r.finding.then = f.then;
-    if (f.throwing !== undefined) r.finding.throwing = f.throwing;
+/** Frontier pieces as one block of shared memory (the workers read it without a copy each). */
+function sharedBytes(f: { pieces: Uint8Array[]; bytes: number }): Uint8Array {
+  const s = new Uint8Array(new SharedArrayBuffer(f.bytes));
+  let at = 0;
+  for (const p of f.pieces) {
+    s.set(p, at);
+    at += p.byteLength;
   }
-  return r;
-}
-
-/** What a one-thread search found, for `report`. */
-function explored<S>(search: Search<S>, queuePeakBytes: number, path: (at: number) => number[]): Explored {
-  const store = search.store;
-  return {
-    states: store.size,
-    transitions: search.transitions,
-    depth: search.depth,
-    storeBytes: store.bytes,
-    queuePeakBytes,
-    finding: search.finding,
-    stoppedBy: search.stoppedBy,
-    canon: search.canon !== null,
-    memoryLimit: search.memoryLimit,
-    path,
-  };
+  return s;
 }
 
 /** A copy of `a` in shared memory (the workers read it without a copy each). */

@@ -20,14 +20,17 @@
  * of the next level (`partitionedBfs` with the prefix).
  */
 import type { CompiledModel } from '../../model/compile.js';
+import { BitStateStore } from '../../state/bitstate.js';
 import type { Codec } from '../../state/codec.js';
 import { fingerprint, fp } from '../../state/fingerprint.js';
 import { ByteFifo } from '../../state/queue.js';
 import type { Shape } from '../../state/shape.js';
 import { forEachRecord, templatesFor } from '../resume.js';
 import { ownerOf, Search, type Route } from '../search.js';
+import { sketchOfStore } from '../shard.js';
 import type { ExploreOptions } from '../types.js';
 import { FOUND, HEADER_WORDS, STOPPED, type Exchange, type OnChunk } from './exchange.js';
+import { identityOf, type PartReport } from './protocol.js';
 
 /** What a part found, for its report. */
 export interface PartRun {
@@ -277,4 +280,31 @@ export function shareOfFrontier(frontier: Uint8Array, next: number, part: number
     ref++;
   });
   return refs;
+}
+
+/** A part's account of its run, as the workers send it and this thread's part is counted with theirs. */
+export function partReport<S>(cm: CompiledModel<S>, search: Search<S>, run: PartRun, prefixStates: number, sketch: boolean): PartReport {
+  const store = search.store;
+  const f = search.finding;
+  const r: PartReport = {
+    identity: identityOf(cm),
+    states: store.size,
+    transitions: search.transitions,
+    depth: search.depth,
+    storeBytes: store.bytes,
+    queuePeakBytes: run.queuePeakBytes + run.pendingPeakBytes,
+    canon: search.canon !== null,
+    sent: run.sent,
+    spared: run.spared,
+    prefixStates,
+  };
+  if (search.stoppedBy) r.stoppedBy = search.stoppedBy;
+  if (store instanceof BitStateStore) r.omission = store.omission();
+  if (sketch) r.sketch = sketchOfStore(store);
+  if (f) {
+    r.finding = { kind: f.kind, name: f.name, message: f.message, at: f.at, length: run.findingLength };
+    if (f.then !== undefined) r.finding.then = f.then;
+    if (f.throwing !== undefined) r.finding.throwing = f.throwing;
+  }
+  return r;
 }

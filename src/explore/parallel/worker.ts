@@ -9,13 +9,12 @@ import { parentPort, type MessagePort } from 'node:worker_threads';
 import { prepare } from '../check.js';
 import type { Model } from '../../model/types.js';
 import type { Progress } from '../types.js';
-import { BitStateStore } from '../../state/bitstate.js';
 import type { SeenSet } from '../../state/store.js';
 import { abort, Aborted, Exchange } from './exchange.js';
-import { partitionedBfs } from './part.js';
-import { identityOf, PROGRESS_FIELDS, type FromWorker, type PartReport, type ToWorker } from './protocol.js';
+import { partitionedBfs, partReport } from './part.js';
+import { PROGRESS_FIELDS, type FromWorker, type ToWorker } from './protocol.js';
 import { loadSource } from './source.js';
-import { DEFAULT_SHARD_SEED, shardModel, sketchOfStore } from '../shard.js';
+import { DEFAULT_SHARD_SEED, shardModel } from '../shard.js';
 
 const port = parentPort!;
 let part = 0;
@@ -84,27 +83,7 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const r = partitionedBfs(cm, { ...m.options, onProgress, progressEveryMs: 500 }, init, (codec) => new Exchange(part, parts, peers, control, codec), m.memoryShare, m.prefix);
   const { search } = r;
   const store = search.store;
-  const f = search.finding;
-  const report: PartReport = {
-    identity: identityOf(cm),
-    states: store.size,
-    transitions: search.transitions,
-    depth: search.depth,
-    storeBytes: store.bytes,
-    queuePeakBytes: r.queuePeakBytes + r.pendingPeakBytes,
-    canon: search.canon !== null,
-    sent: r.sent,
-    spared: r.spared,
-    prefixStates: r.prefixStates,
-  };
-  if (search.stoppedBy) report.stoppedBy = search.stoppedBy;
-  if (store instanceof BitStateStore) report.omission = store.omission();
-  if (m.options.sketch) report.sketch = sketchOfStore(store);
-  if (f) {
-    report.finding = { kind: f.kind, name: f.name, message: f.message, at: f.at, length: r.findingLength };
-    if (f.then !== undefined) report.finding.then = f.then;
-    if (f.throwing !== undefined) report.finding.throwing = f.throwing;
-  }
+  const report = partReport(cm, search, r, r.prefixStates, m.options.sketch === true);
   lastStore = store;
   post({ type: 'done', id: m.id, report });
 }
