@@ -28,6 +28,7 @@
  * N = 18 is skipped when free memory is below 4 GB.
  */
 import { spawnSync } from 'node:child_process';
+import { run, table } from './report.js';
 import { cpus, freemem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { check, checkParallel, WorkerPool } from '../src/index.js';
@@ -242,14 +243,6 @@ const sec = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 3 : 1);
 const mb = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(1));
 const ratio = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(2));
 
-function table(title: string, head: string[], body: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-  console.log(`\n${title}`);
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of body) console.log(line(r));
-}
 
 function printTables(env: Record<string, unknown>, rows: Row[], dn: number, dls: Ours[], dlError: string | undefined, sd: PanRun | undefined): void {
   console.log(`accelcheck calibration benchmark: dining philosophers, BFS, no deadlock check`);
@@ -287,14 +280,4 @@ function printTables(env: Record<string, unknown>, rows: Row[], dn: number, dls:
 
 const argv = process.argv.slice(2);
 const ci = argv.findIndex((a) => a === '--child' || a === '--child-deadlock');
-if (ci >= 0) {
-  child(Number(argv[ci + 1]), argv[ci] === '--child-deadlock', Number(argv[ci + 2] ?? 1)).catch((e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exitCode = 1;
-  });
-} else {
-  main(argv).catch((e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exitCode = 1;
-  });
-}
+run(ci >= 0 ? () => child(Number(argv[ci + 1]), argv[ci] === '--child-deadlock', Number(argv[ci + 2] ?? 1)) : () => main(argv));

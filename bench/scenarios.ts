@@ -14,6 +14,7 @@
  *   --bound   the state bound for large scenarios (default 300000)
  */
 import { spawnSync } from 'node:child_process';
+import { run, table } from './report.js';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { check, checkParallel, type CheckResult, type Config } from '../src/index.js';
@@ -93,14 +94,6 @@ const GROWTH: { dimension: string; value: string; set: Config }[] = [
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const sec = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 
-function table(title: string, head: string[], body: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(`\n${title}`);
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of body) console.log(line(r));
-}
 
 const row = (r: Run, first?: Run): string[] => [
   `${r.model}/${r.scenario}`,
@@ -158,10 +151,10 @@ async function main(argv: string[]): Promise<void> {
     console.log(`accelcheck scenarios benchmark · node ${env.node}, ${env.cpu} (${env.cores} cores) · BFS, every invariant, deadlocks on`);
     table('every scenario (parts: this thread and workers, from the first state; speed-up: time of the first row of its scenario / this row\'s)',
       ['scenario', 'size', 'parts', 'symmetry', 'states', 'transitions', 'depth', 's', 'states/s', 'speed-up', 'B/state', 'peak RSS MB', 'verdict'],
-      runs.flatMap((group) => group.map((r) => row(r, group[0]))));
+      runs.flatMap((group) => group.map((r) => row(r, group[0]))), 2);
     table('growth: system/migrate (guest1 migrating to an accelerated host2), one dimension at a time, one thread',
       ['dimension', 'value', 'states', 'transitions', 'depth', 's', 'states/s', 'B/state', 'peak RSS MB'],
-      growth.map((r) => [r.dimension, r.value, int(r.states), int(r.transitions), String(r.depth), sec(r.durationMs), int(r.states / Math.max(r.durationMs / 1000, 1e-3)), int(r.engineBytesPerState), int(r.peakRssMB)]));
+      growth.map((r) => [r.dimension, r.value, int(r.states), int(r.transitions), String(r.depth), sec(r.durationMs), int(r.states / Math.max(r.durationMs / 1000, 1e-3)), int(r.engineBytesPerState), int(r.peakRssMB)]), 2);
   }
   for (const p of problems) process.stderr.write(`MISMATCH: ${p}\n`);
   if (problems.length) process.exitCode = 1;
@@ -169,14 +162,4 @@ async function main(argv: string[]): Promise<void> {
 
 const argv = process.argv.slice(2);
 const ci = argv.indexOf('--child');
-if (ci >= 0) {
-  child(JSON.parse(argv[ci + 1]) as Job).catch((e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exitCode = 1;
-  });
-} else {
-  main(argv).catch((e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exitCode = 1;
-  });
-}
+run(ci >= 0 ? () => child(JSON.parse(argv[ci + 1]) as Job) : () => main(argv));
