@@ -1,7 +1,7 @@
 /** `accelcheck check` and `accelcheck simulate`: run each target, report, write the first trace. */
 import { dirname, relative, resolve } from 'node:path';
 import { check } from '../explore/check.js';
-import { checkParallel, defaultWorkers, HANDOFF_FRONTIER, HANDOFF_STATES, MAX_WORKERS } from '../explore/parallel/check-parallel.js';
+import { bitArraysWithin, checkParallel, defaultWorkers, HANDOFF_FRONTIER, HANDOFF_STATES, MAX_WORKERS } from '../explore/parallel/check-parallel.js';
 import { WorkerPool } from '../explore/parallel/pool.js';
 import { parseShard, shardStrategy } from '../explore/shard.js';
 import { simulate } from '../explore/simulate.js';
@@ -34,8 +34,10 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
   const resumePath = v.resume as string | undefined;
   const checkpoints = checkpointPath !== undefined || resumePath !== undefined;
   if (checkpoints && v.workers !== undefined && v.workers !== '1') throw new InputError('--checkpoint and --resume run on one thread: leave out --workers (or give --workers 1)');
-  // check: parts (this thread and workers) for BFS (default: the machine's cores, once a search is large); DFS runs on one thread.
-  const workers = command === 'check' && !checkpoints ? (intOption(v, 'workers', 1, MAX_WORKERS) ?? defaultWorkers()) : 1;
+  // check: parts (this thread and workers) for BFS (default: the machine's cores, once a search is large, and no more
+  // parts than the memory limit holds bit arrays for); DFS runs on one thread.
+  const fit = storage.bitstate !== undefined && storage.memoryMB !== undefined ? Math.max(1, bitArraysWithin(storage.bitstate, storage.memoryMB)) : MAX_WORKERS;
+  const workers = command === 'check' && !checkpoints ? (intOption(v, 'workers', 1, MAX_WORKERS) ?? Math.min(defaultWorkers(), fit)) : 1;
   const seed = intOption(v, 'seed', 0, 0xffffffff);
   // --shard I/N: this run is part I of a swarm of N (explore/shard.ts); check's --seed seeds its diversification.
   const shard = shardOption(v.shard as string | undefined);

@@ -13,7 +13,7 @@
 import { ByteFifo } from '../state/queue.js';
 import { Search } from './search.js';
 import type { Explorer } from './registry.js';
-import { checkpointRun, frontierOf, refill } from './resume.js';
+import { checkpointRun, frontierOf, refill, releaseCheckpoint } from './resume.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint } from '../state/checkpoint.js';
 
 export const bfs: Explorer = (cm, options, s0) => {
@@ -30,6 +30,7 @@ export const bfs: Explorer = (cm, options, s0) => {
     search.depth = resume.at.depth;
     refill(queue, codec, resume.frontier, resume.shapes);
     ({ next: index, level: depth, levelEnd } = resume.at);
+    releaseCheckpoint(resume);
   } else {
     if (search.addInitial(s0) < 0) return { search, queuePeakBytes: 0 };
     queue.push(codec.encoder.words, 0, codec.length, codec.tid);

@@ -13,7 +13,7 @@ import { buildTrace, type TraceContext } from '../trace/build.js';
 import type { TraceViolation } from '../trace/types.js';
 import type { SketchJson } from '../state/sketch.js';
 import { explorers } from './registry.js';
-import { checkpointRun } from './resume.js';
+import { checkpointRun, wasResumed } from './resume.js';
 import type { Checkpoint, CheckpointRun } from '../state/checkpoint.js';
 import { PlainDataError, sameState } from '../state/encode.js';
 import { DEFAULT_SHARD_SEED, shardCheckOptions, shardModel, shardProblem, sketchOfStore } from './shard.js';
@@ -161,6 +161,7 @@ export function check<S>(model: Model<S>, options: CheckOptions = {}, context: T
   // Checkpoints: taken and resumed by BFS, for a run of the same model and settings (explore/resume.ts).
   const resume = options.resume;
   if ((resume || options.onCheckpoint) && strategy !== 'bfs') throw new OptionError('checkpoints are taken and resumed by BFS (strategy bfs)');
+  if (resume && wasResumed(resume)) throw new OptionError('the checkpoint was resumed already (that run took its store over): read it again to go on from it again');
   if (resume) checkResumable(resume.run, checkpointRun(cm, options, options.symmetry === true && cm.model.symmetry !== undefined));
   let checkpointed = false;
   const onCheckpoint = options.onCheckpoint && ((c: Checkpoint) => {

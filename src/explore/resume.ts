@@ -7,10 +7,11 @@
  */
 import type { CompiledModel } from '../model/compile.js';
 import { DEFAULT_HASHES } from '../state/bitstate.js';
-import type { CheckpointRun } from '../state/checkpoint.js';
+import type { Checkpoint, CheckpointRun } from '../state/checkpoint.js';
 import type { Codec } from '../state/codec.js';
 import type { ByteFifo } from '../state/queue.js';
 import { reviveShape, type Shape } from '../state/shape.js';
+import { DEFAULT_SHARD_SEED } from './shard.js';
 import type { ExploreOptions } from './types.js';
 
 /** What a run is, for its checkpoint: a checkpoint resumes only a run that is the same in every one of these. */
@@ -26,6 +27,8 @@ export function checkpointRun(cm: CompiledModel, options: ExploreOptions, symmet
       options.bitstate === undefined
         ? { kind: 'exact' }
         : { kind: 'bitstate', bits: options.bitstate, hashes: options.bitstateHashes ?? DEFAULT_HASHES, seed: options.bitstateSeed ?? 0 },
+    // A shard's order of actions and parameters (explore/shard.ts): parent links name instances by their place in it.
+    shard: options.shard && options.shard.index !== 1 ? { index: options.shard.index, seed: options.shard.seed ?? DEFAULT_SHARD_SEED } : null,
   };
 }
 
@@ -92,6 +95,19 @@ export function templatesFor(codec: Codec, shapes: readonly Shape[]): (tid: numb
     return ids[tid];
   };
 }
+
+/**
+ * Let go of a checkpoint's store and frontier once a run has taken them over (the exact store's
+ * fingerprint table is used as it is, not copied): they are not held twice, and the same
+ * checkpoint, whose table that run goes on filling, cannot be resumed again (`wasResumed`).
+ */
+export function releaseCheckpoint(c: Checkpoint): void {
+  c.store = { table: new Int32Array(0), parents: new Int32Array(0), via: new Int32Array(0), size: 0 };
+  c.frontier = [];
+}
+
+/** Whether a run has taken this checkpoint over already (a real one never has an empty table). */
+export const wasResumed = (c: Checkpoint): boolean => c.store.table.length === 0;
 
 /** Fill `queue` with a checkpoint's frontier pieces; returns the number of states. Throws RangeError on malformed bytes. */
 export function refill(queue: ByteFifo, codec: Codec, frontier: readonly Uint8Array[], shapes: readonly Shape[]): number {

@@ -54,6 +54,7 @@ export interface ExploreOptions {
   /**
    * check (BFS, one thread): go on from a checkpoint (state/checkpoint.ts) of a run of the same
    * model with the same settings, instead of from the initial state. `readCheckpoint` reads one.
+   * The run takes the checkpoint's store and frontier over (not copied): a checkpoint goes on once.
    */
   resume?: Checkpoint;
   /**

@@ -201,7 +201,7 @@ export function ranges(xs: readonly number[]): string {
   return parts.join(', ');
 }
 
-/** Where each counterexample was written, by group and position (absent: not written). */
+/** Where each counterexample was written, by counterexample (absent: not written). */
 export type Written = ReadonlyMap<MergedCounterexample, string>;
 
 /** The merged verdict for people: a line per group, a line per counterexample, a summary line. */

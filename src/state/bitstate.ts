@@ -19,7 +19,7 @@
  * seeds take different states for seen ones. Seed 0 is the unseeded store, bit for bit.
  */
 import { HyperLogLog } from './sketch.js';
-import { copyLinks, loadLinks, pathAcross, type Links, type SeenSet, type StoreDump } from './store.js';
+import { copyLinks, growLinks, loadLinks, pathAcross, type Links, type SeenSet, type StoreDump } from './store.js';
 
 /** k, the bits per state, when not given (SPIN's default for -DBITSTATE is 3 since 6.0). */
 export const DEFAULT_HASHES = 3;
@@ -169,7 +169,7 @@ export class BitStateStore implements SeenSet {
     if (!fresh) return -1;
     if (this.sketch !== null) this.sketch.add(lo, hi);
     const index = this.size++;
-    if (index >= this.parents.length) this.growLinks();
+    if (index >= this.parents.length) growLinks(this);
     this.parents[index] = parent;
     this.via[index] = via;
     return index;
@@ -220,16 +220,6 @@ export class BitStateStore implements SeenSet {
   /** How many states may have been missed so far (see the header). */
   omission(): OmissionEstimate {
     return omission(this.size, this.bits, this.hashes);
-  }
-
-  private growLinks(): void {
-    const n = this.parents.length * 2;
-    const parents = new Int32Array(n);
-    parents.set(this.parents);
-    const via = new Int32Array(n);
-    via.set(this.via);
-    this.parents = parents;
-    this.via = via;
   }
 }
 

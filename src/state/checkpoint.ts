@@ -28,6 +28,8 @@ export interface CheckpointRun {
   maxDepth: number | null;
   /** The store: exact fingerprints, or a bit array of 2^bits bits with `hashes` bits per state and its hash seed. */
   store: { kind: 'exact' } | { kind: 'bitstate'; bits: number; hashes: number; seed: number };
+  /** A swarm shard's permuted order of actions (index and seed; null: the model's own order, shard 1 included). */
+  shard: { index: number; seed: number } | null;
 }
 
 /** Where the search stood. */

@@ -55,6 +55,12 @@ export function copyLinks(s: Linked): Links {
   return { parents: s.parents.slice(0, s.size), via: s.via.slice(0, s.size) };
 }
 
+/** Double the room for parent links (a store's links are full). */
+export function growLinks(s: Linked): void {
+  s.parents = withRoom(s.parents, s.parents.length);
+  s.via = withRoom(s.via, s.via.length);
+}
+
 /** Take a dump's parent links into a store, with room to grow (after its set was checked against the dump). */
 export function loadLinks(s: Linked, d: StoreDump): void {
   if (d.parents.length !== d.size || d.via.length !== d.size) throw new RangeError('store dump: one parent link per state');
@@ -137,7 +143,7 @@ export class StateStore implements SeenSet {
     slots[2 * i] = lo;
     slots[2 * i + 1] = hi;
     const index = this.size++;
-    if (index >= this.parents.length) this.growLinks();
+    if (index >= this.parents.length) growLinks(this);
     this.parents[index] = parent;
     this.via[index] = via;
     if (this.size > (this.mask + 1) * MAX_LOAD) this.rehash();
@@ -192,16 +198,6 @@ export class StateStore implements SeenSet {
     for (let j = 0; j < slots.length; j += 2) {
       if (slots[j] !== 0 || slots[j + 1] !== 0) visit(slots[j], slots[j + 1]);
     }
-  }
-
-  private growLinks(): void {
-    const n = this.parents.length * 2;
-    const parents = new Int32Array(n);
-    parents.set(this.parents);
-    const via = new Int32Array(n);
-    via.set(this.via);
-    this.parents = parents;
-    this.via = via;
   }
 
   private rehash(): void {

@@ -99,6 +99,17 @@ describe('a checkpoint of another run, or not a checkpoint', () => {
     expect(() => check(philosophers(8), { deadlock: false, strategy: 'dfs', resume: cp })).toThrow(/taken and resumed by BFS/);
   });
 
+  it('a checkpoint goes on once (the run takes its store over), and only with the shard it was taken of', () => {
+    const again = roundTrip(cp);
+    expect(check(philosophers(8), { deadlock: false, resume: again })).toMatchObject({ complete: true, states: 1154 });
+    expect(() => check(philosophers(8), { deadlock: false, resume: again })).toThrow(/resumed already/);
+    const shard = { index: 2, count: 4, seed: 7 };
+    let sharded: Checkpoint | undefined;
+    check(philosophers(8), { deadlock: false, strategy: 'bfs', shard, maxStates: 100, onCheckpoint: (c) => (sharded = c) });
+    expect(() => check(philosophers(8), { deadlock: false, resume: roundTrip(sharded!) })).toThrow(/its shard is \{"index":2,"seed":7\}, this run's is null/);
+    expect(check(philosophers(8), { deadlock: false, strategy: 'bfs', shard, resume: roundTrip(sharded!) })).toMatchObject({ complete: true, states: 1154 });
+  });
+
   it('damaged, truncated, of another version, or something else entirely', () => {
     const bytes = Buffer.concat(encodeCheckpoint(cp));
     const flipped = Buffer.from(bytes);

@@ -6,7 +6,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { check, replay, type CheckResult, type Model } from '../../src/index.js';
+import { action, check, defineModel, replay, type CheckResult, type Model } from '../../src/index.js';
+import { ownerOf } from '../../src/explore/search.js';
+import { Codec } from '../../src/state/codec.js';
+import { fp } from '../../src/state/fingerprint.js';
 import { checkParallel } from '../../src/explore/parallel/check-parallel.js';
 import { WorkerPool } from '../../src/explore/parallel/pool.js';
 import type { ModelSource } from '../../src/explore/parallel/source.js';
@@ -31,6 +34,20 @@ function system(scenario: string, mutant: string | null = null): { model: Model;
     model: buildEntry(entry, config, mutant, `system/${scenario}`),
     source: { module: REGISTRY, export: 'registry', model: 'system', config, mutant },
   };
+}
+
+/**
+ * A model whose successors cannot be encoded (a getter that throws a TypeError: an engine error,
+ * not a finding), from an initial state that part 0 of `parts` owns.
+ */
+function failsHere(parts: number): Model<{ x: number }> {
+  let x = 0;
+  for (const codec = new Codec(); ; x++) {
+    codec.encodeNew({ x });
+    if (ownerOf(fp.hi, parts) === 0) break;
+  }
+  const explode = (s: { x: number }) => Object.defineProperty({ x: s.x + 1 }, 'y', { enumerable: true, get: () => { throw new TypeError('getter exploded'); } });
+  return defineModel<{ x: number }>({ name: 'fails-here', init: () => ({ x }), actions: [action('go', () => true, explode)], terminal: () => true });
 }
 
 const figures = (r: CheckResult) => ({ ok: r.ok, states: r.states, transitions: r.transitions, depth: r.depth, complete: r.complete, bound: r.bound });
@@ -229,6 +246,22 @@ describe('bad input', () => {
     await expect(checkParallel(philosophers(6), { source: phil(5), pool: two })).rejects.toThrow(/built a different model/);
     const r = await checkParallel(philosophers(5), { deadlock: false, source: phil(5), pool: two });
     expect(r.states).toBe(82);
+  });
+
+  it('bitstate arrays of every part that do not fit in the memory limit', async () => {
+    // 2^24 bits are 2 MB: one fits in 3 MB, two (one per part) do not.
+    await expect(checkParallel(philosophers(6), { bitstate: 24, memoryMB: 3, source: phil(6), pool: two })).rejects.toThrow(/2 parts keep a bitstate array of 2\^24 bits each, 4 MB, more than the memory limit of 3 MB/);
+  });
+
+  it("a failure in this thread's part ends the run with its error (the workers, aborted, answer), and the pool takes no further run", async () => {
+    const pool = await WorkerPool.open(2);
+    try {
+      // The worker builds philosophers(5) (refused only once the run is over): only this thread's part fails.
+      await expect(checkParallel(failsHere(2), { source: phil(5), pool })).rejects.toThrow(/getter exploded/);
+      await expect(checkParallel(philosophers(5), { source: phil(5), pool })).rejects.toThrow(/aborted by a failed run/);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('a source that cannot be loaded fails the run with its reason', async () => {

@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import type { CompiledModel } from '../../model/compile.js';
 import type { Model } from '../../model/types.js';
-import type { OmissionEstimate } from '../../state/bitstate.js';
+import { BitStateAllocationError, type OmissionEstimate } from '../../state/bitstate.js';
 import type { ByteFifo } from '../../state/queue.js';
 import { HyperLogLog, type SketchJson } from '../../state/sketch.js';
 import { pathAcross, type Links } from '../../state/store.js';
@@ -19,13 +19,13 @@ import { frontierOf } from '../resume.js';
 import type { Finding, Search } from '../search.js';
 import { DEFAULT_SHARD_SEED, shardCheckOptions, shardModel, shardProblem } from '../shard.js';
 import type { CheckOptions, CheckResult, Progress } from '../types.js';
-import { partitionedBfs, partReport, routeTo, runLevels, shareOfFrontier, type LevelStart, type PartRun, type Prefix } from './part.js';
+import { partitionedBfs, partReport, releasePrefix, routeTo, runLevels, shareOfFrontier, type LevelStart, type PartRun, type Prefix } from './part.js';
 import { WorkerError, WorkerPool } from './pool.js';
 import { identityOf, type PartReport } from './protocol.js';
 import type { ModelSource } from './source.js';
 
 export interface ParallelOptions extends CheckOptions {
-  /** Worker threads (default 1: `check` on this thread). BFS only: DFS always runs on one thread. */
+  /** Parts: this thread and `workers` − 1 worker threads (default: the pool's size, else 1: `check` on this thread). BFS only: DFS always runs on one thread. */
   workers?: number;
   /** The module each worker rebuilds the model from (required with workers > 1). */
   source?: ModelSource;
@@ -52,6 +52,9 @@ export const defaultWorkers = (): number => availableParallelism();
 
 export const MAX_WORKERS = 64;
 
+/** How many parts' bit arrays of 2^bits bits fit in `memoryMB` (each part keeps one). */
+export const bitArraysWithin = (bits: number, memoryMB: number): number => Math.floor((memoryMB * 2 ** 20) / 2 ** (bits - 3));
+
 /** Exhaustive BFS over `options.workers` threads; `check` itself when one is asked for, or for DFS. */
 export async function checkParallel<S>(model: Model<S>, options: ParallelOptions = {}, context: TraceContext = {}): Promise<CheckResult> {
   const { workers: _w, source, pool: given, handoffAt, handoffFrontier, ...caller } = options;
@@ -72,6 +75,10 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
   if (given instanceof WorkerPool && given.size !== workers) throw new OptionError(`the pool has ${given.size} workers, not ${workers}`);
   if (rest.resume || rest.onCheckpoint) throw new OptionError('checkpoints are taken and resumed on one thread (workers 1)');
   checkStorage(rest);
+  // Each part keeps a bit array of its own: all of them must fit in the memory limit.
+  if (rest.bitstate !== undefined && rest.memoryMB !== undefined && workers > bitArraysWithin(rest.bitstate, rest.memoryMB)) {
+    throw new OptionError(`${workers} parts keep a bitstate array of 2^${rest.bitstate} bits each, ${workers * 2 ** (rest.bitstate - 23)} MB, more than the memory limit of ${rest.memoryMB} MB: give fewer workers`);
+  }
   const started = performance.now();
   const { cm, init } = prepare(model, rest);
   const P = workers;
@@ -102,11 +109,9 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
     const { index, level } = single.handoff;
     const H = search.store.size;
     // The frontier goes to every part, each keeping its own; this thread's share goes back on its queue.
-    const frontier = sharedBytes(frontierOf(queue));
-    const firstRefs = shareOfFrontier(frontier, index, 0, P, (tid) => tid, queue);
     prefix = {
       table: shared(search.store.dump().table),
-      frontier,
+      frontier: sharedBytes(frontierOf(queue)),
       shapes: search.codec.templates.map((t) => t.shape),
       next: index,
       states: H,
@@ -114,6 +119,7 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
       depth: search.depth,
       budget: rest.maxStates !== undefined ? rest.maxStates - H : Infinity,
     };
+    const firstRefs = shareOfFrontier(prefix.frontier, index, 0, P, (tid) => tid, queue);
     if (prefix.budget !== Infinity) search.maxStates = H + Math.ceil(prefix.budget / P);
     if (rest.memoryMB !== undefined) search.memoryLimit = memoryShare;
     start = { level, firstRefs, local: H, stopped: false };
@@ -122,6 +128,8 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
   const src = source;
   const runParts = async (pool: WorkerPool): Promise<CheckResult> => {
     const done = pool.start(src, { ...partOptions, maxStates: prefix || rest.maxStates === undefined ? undefined : Math.ceil(rest.maxStates / P) }, memoryShare, prefix);
+    // Posted (the workers share the memory now): this thread no longer needs the table and frontier.
+    if (prefix) releasePrefix(prefix);
     // Part 0, on this thread, while the workers run theirs (this thread waits with them, not for them).
     let main: PartRun;
     let mainPrefix = 0;
@@ -140,7 +148,7 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
       // Stop the workers; when one of them failed, that failure is the reason this part was woken.
       pool.abort();
       const theirs = await done.then(() => undefined, (w: unknown) => w);
-      throw asCallerError(theirs ?? e);
+      throw asCallerError(theirs instanceof WorkerError ? theirs : e);
     }
     let reports: PartReport[];
     try {
@@ -225,10 +233,11 @@ function pathThrough(prefix: Links | undefined, H: number, parts: Links[], bases
   return [...pathAcross([prefix!], r), ...steps.reverse()];
 }
 
-/** A worker's report of bad input keeps its kind, so the CLI answers it as bad input (exit 2). */
+/** A worker's report of bad input keeps its kind, so the CLI answers it as bad input (exit 2); a bit array too large for the machine is bad input, as in `check`. */
 function asCallerError(e: unknown): Error {
+  if (e instanceof BitStateAllocationError) return new OptionError(e.message);
   if (!(e instanceof WorkerError)) return e as Error;
-  if (e.kind === 'OptionError') return new OptionError(e.message);
+  if (e.kind === 'OptionError' || e.kind === 'BitStateAllocationError') return new OptionError(e.message);
   if (e.kind === 'ModelError' || e.kind === 'InputError') return new ModelError(e.message);
   return e;
 }

@@ -75,7 +75,8 @@ export const controlWords = (parts: number): number => statusAt(parts) + 4 * par
 /**
  * A part that waits this long without a heartbeat from some peer gives the run up: that thread
  * died (a worker's out-of-memory end is not seen by a main thread that is itself waiting). Every
- * live part beats at each state it expands and at each second it waits.
+ * live part beats at each state it expands or files from a peer, at each chunk it takes, and at
+ * each second it waits.
  */
 const STALL_MS = 60_000;
 
@@ -283,6 +284,7 @@ export class Exchange {
     }
     const map = this.templates[peer];
     for (const { id, shape } of m.shapes) map[id] = this.codec.template(reviveShape(shape));
+    this.beat();
     onChunk(peer, m, map);
     if (m.words.length === CHUNK_WORDS) this.deliver(peer, { kind: 'recycle', words: m.words }, [m.words.buffer as ArrayBuffer]);
     return false;
@@ -315,7 +317,7 @@ export class Exchange {
     return { queued: queuedAll, flags: flagsAll };
   }
 
-  /** This part is alive (called at each state it expands). */
+  /** This part is alive (called at each state it expands or files, and each chunk it takes). */
   beat(): void {
     this.control[beatAt(this.parts) + this.part]++;
   }

@@ -175,6 +175,7 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
     fromWords = words;
     for (let at = 0; at < records.used; ) {
       const length = words[at + 5];
+      ex.beat();
       if (!search.file(words[at], words[at + 1], words[at + 2], words[at + 3], level + 1, bytes, (at + HEADER_WORDS) * 4, length, words[at + 4], onRemote)) {
         findingLength = level + 1;
         return false;
@@ -259,9 +260,19 @@ function takeOver<S>(search: Search<S>, queue: ByteFifo, part: number, parts: nu
     if ((lo !== 0 || hi !== 0) && ownerOf(hi, parts) === part) store.add(lo, hi, -1, -1);
   }
   const firstRefs = shareOfFrontier(frontier, prefix.next, part, parts, templatesFor(search.codec, prefix.shapes), queue);
+  releasePrefix(prefix);
   search.depth = prefix.depth;
   if (prefix.budget !== Infinity) search.maxStates = store.size + Math.ceil(prefix.budget / parts);
   return firstRefs;
+}
+
+/**
+ * Let go of a prefix's table and frontier once this part has taken its share or handed them on:
+ * shared memory, which every part would otherwise keep for the whole run.
+ */
+export function releasePrefix(prefix: Prefix): void {
+  prefix.table = new Int32Array(0);
+  prefix.frontier = new Uint8Array(0);
 }
 
 /**

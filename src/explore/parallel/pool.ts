@@ -4,8 +4,8 @@
  * MessagePort per pair, one shared control block, one block of progress figures), and reused by
  * every check run with it until `close`. A run is started on the workers, the main thread runs
  * its own part meanwhile (blocking: it is one of the N), and the run ends when each worker has
- * reported. A worker that fails aborts the others (they stop waiting at once) and makes the pool
- * unusable.
+ * reported. A part that fails (a worker, or this thread's) aborts the others (they stop waiting at
+ * once) and makes the pool unusable: the aborted run is left behind in the control block and ports.
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Codec } from '../../state/codec.js';
 import type { Links } from '../../state/store.js';
 import type { Progress } from '../types.js';
-import { abort, controlWords, Exchange } from './exchange.js';
+import { abort, Aborted, controlWords, Exchange } from './exchange.js';
 import type { Prefix } from './part.js';
 import { PROGRESS_FIELDS, type FromWorker, type PartOptions, type PartReport, type ToWorker } from './protocol.js';
 import type { ModelSource } from './source.js';
@@ -50,6 +50,8 @@ export class WorkerPool {
   private readonly ports: (MessagePort | null)[];
   private nextId = 1;
   private failure: Error | null = null;
+  /** This thread's part failed and aborted a run (see `abort`). */
+  private aborted = false;
   /** What the workers say, one listener at a time (a run, or a links request). */
   private listener: ((part: number, m: FromWorker) => void) | null = null;
   private closed = false;
@@ -86,15 +88,21 @@ export class WorkerPool {
       }
     }
     ports[0].forEach((p, i) => (pool.ports[i] = p));
-    await pool.all(
-      (i) => {
-        const mine = ports[i];
-        const control = pool.control.buffer as SharedArrayBuffer;
-        const progress = pool.progress.buffer as SharedArrayBuffer;
-        pool.post(i, { type: 'init', part: i, parts: size, ports: mine, control, progress }, mine.filter((p): p is MessagePort => p !== null));
-      },
-      (m) => m.type === 'ready',
-    );
+    try {
+      await pool.all(
+        (i) => {
+          const mine = ports[i];
+          const control = pool.control.buffer as SharedArrayBuffer;
+          const progress = pool.progress.buffer as SharedArrayBuffer;
+          pool.post(i, { type: 'init', part: i, parts: size, ports: mine, control, progress }, mine.filter((p): p is MessagePort => p !== null));
+        },
+        (m) => m.type === 'ready',
+      );
+    } catch (e) {
+      // The workers that did start would keep the process alive.
+      await pool.close();
+      throw e;
+    }
     return pool;
   }
 
@@ -114,41 +122,50 @@ export class WorkerPool {
     this.listener?.(-1, { type: 'failed', id: 0, aborted: false, error: { name: (e as WorkerError).kind ?? e.name, message: e.message } });
   }
 
-  /** Stop every part's waiting (this thread's part failed). */
+  /** Stop every part's waiting (this thread's part failed); the pool takes no further run. */
   abort(): void {
+    this.aborted = true;
     abort(this.control);
   }
 
   /**
    * Send something to every worker and collect one answer from each (those `accept` takes); a
-   * failure, or a worker's report of one, rejects.
+   * failure, or a worker's report of one, rejects. A worker that an abort stopped answers too:
+   * once every worker has answered, the run rejects (with an Aborted when no worker failed, so
+   * that this thread's own failure is the one reported). Throws at once when the pool cannot
+   * take a run (failed, aborted or closed), before this thread starts its part.
    */
   private all<T extends FromWorker>(send: (part: number) => void, accept: (m: FromWorker) => m is T): Promise<T[]> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.closed) return Promise.reject(new Error('internal: the worker pool is closed'));
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new Error('internal: the worker pool is closed');
+    if (this.aborted) throw new Error('the worker pool was aborted by a failed run: open another');
     return new Promise<T[]>((resolve, reject) => {
       const answers: (T | undefined)[] = Array(this.size - 1).fill(undefined);
+      const answered: boolean[] = Array(this.size - 1).fill(false);
       let left = this.size - 1;
+      let stopped = false;
       this.listener = (part, m) => {
-        if (m.type === 'failed') {
+        if (m.type === 'failed' && !m.aborted) {
           // Keep the first real failure: the others are the aborts it caused.
-          if (!m.aborted) {
-            if (!this.failure) {
-              this.failure = new WorkerError(m.error.message, m.error.name, m.error.stack);
-              abort(this.control);
-            }
-            this.listener = null;
-            reject(this.failure);
+          if (!this.failure) {
+            this.failure = new WorkerError(m.error.message, m.error.name, m.error.stack);
+            abort(this.control);
           }
+          this.listener = null;
+          reject(this.failure);
           return;
         }
-        if (accept(m)) {
-          if (answers[part - 1] === undefined) left--;
-          answers[part - 1] = m;
-          if (left === 0) {
-            this.listener = null;
-            resolve(answers as T[]);
-          }
+        if (m.type === 'failed') stopped = true;
+        else if (accept(m)) answers[part - 1] = m;
+        else return;
+        if (!answered[part - 1]) {
+          answered[part - 1] = true;
+          left--;
+        }
+        if (left === 0) {
+          this.listener = null;
+          if (stopped) reject(new Aborted('the run was aborted'));
+          else resolve(answers as T[]);
         }
       };
       for (let part = 1; part < this.size; part++) send(part);

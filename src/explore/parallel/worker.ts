@@ -52,9 +52,6 @@ port.on('message', (m: ToWorker) => {
       post({ type: 'links', links }, [links.parents.buffer as ArrayBuffer, links.via.buffer as ArrayBuffer]);
       return;
     }
-    case 'close':
-      port.close();
-      process.exit(0);
   }
 });
 
