@@ -19,7 +19,7 @@
  * seeds take different states for seen ones. Seed 0 is the unseeded store, bit for bit.
  */
 import { HyperLogLog } from './sketch.js';
-import { copyLinks, growLinks, loadLinks, pathAcross, type Links, type SeenSet, type StoreDump } from './store.js';
+import { LinkedStore, type SeenSet, type StoreDump } from './store.js';
 
 /** k, the bits per state, when not given (SPIN's default for -DBITSTATE is 3 since 6.0). */
 export const DEFAULT_HASHES = 3;
@@ -65,15 +65,12 @@ export class BitStateAllocationError extends RangeError {
   override name = 'BitStateAllocationError';
 }
 
-export class BitStateStore implements SeenSet {
+export class BitStateStore extends LinkedStore implements SeenSet {
   /** The bit array, 32 bits a word: bit b is (words[b >>> 5] >>> (b & 31)) & 1 (for bits > 32, see `index`). */
   private readonly words: Int32Array;
   /** Mask of the low 32-bit part of an index, and of its high part (bits > 32 only). */
   private readonly lowMask: number;
   private readonly highMask: number;
-  /** Parent links (see Links in store.ts). */
-  parents: Int32Array;
-  via: Int32Array;
   /** Word indexes of the k bits of the last fingerprint looked at (set by `locate`). */
   private readonly at: Int32Array;
   /** Bit masks within those words. */
@@ -87,13 +84,13 @@ export class BitStateStore implements SeenSet {
    * (the bit array cannot be walked for them afterwards, as the exact store can); else null.
    */
   readonly sketch: HyperLogLog | null;
-  size = 0;
 
   constructor(
     readonly bits: number,
     readonly hashes = DEFAULT_HASHES,
     options: { seed?: number; sketch?: boolean } = {},
   ) {
+    super(1 << 12);
     if (!Number.isInteger(bits) || bits < MIN_BITS || bits > MAX_BITS) throw new RangeError(`bitstate: bits must be an integer from ${MIN_BITS} to ${MAX_BITS}, got ${bits}`);
     if (!Number.isInteger(hashes) || hashes < 1 || hashes > 16) throw new RangeError(`bitstate: hashes must be an integer from 1 to 16, got ${hashes}`);
     try {
@@ -103,8 +100,6 @@ export class BitStateStore implements SeenSet {
     }
     this.lowMask = bits >= 32 ? -1 : (2 ** bits - 1) | 0;
     this.highMask = bits > 32 ? (1 << (bits - 32)) - 1 : 0;
-    this.parents = new Int32Array(1 << 12);
-    this.via = new Int32Array(1 << 12);
     this.at = new Int32Array(hashes);
     this.bit = new Int32Array(hashes);
     const seed = options.seed ?? 0;
@@ -168,11 +163,7 @@ export class BitStateStore implements SeenSet {
     }
     if (!fresh) return -1;
     if (this.sketch !== null) this.sketch.add(lo, hi);
-    const index = this.size++;
-    if (index >= this.parents.length) growLinks(this);
-    this.parents[index] = parent;
-    this.via[index] = via;
-    return index;
+    return this.link(parent, via);
   }
 
   /**
@@ -194,27 +185,14 @@ export class BitStateStore implements SeenSet {
     return acc;
   }
 
-  path(index: number): number[] {
-    return pathAcross([this], index);
-  }
-
-  links(): Links {
-    return copyLinks(this);
-  }
-
-  dump(): StoreDump {
-    return { table: this.words, size: this.size, ...copyLinks(this) };
+  protected get table(): Int32Array {
+    return this.words;
   }
 
   load(d: StoreDump): void {
     if (d.table.length !== this.words.length) throw new RangeError(`store dump: a bit array of 2^${this.bits} bits`);
-    loadLinks(this, d);
+    this.loadLinks(d);
     this.words.set(d.table);
-  }
-
-  /** The bit array and the parent links. */
-  get bytes(): number {
-    return this.words.byteLength + this.parents.byteLength + this.via.byteLength;
   }
 
   /** How many states may have been missed so far (see the header). */

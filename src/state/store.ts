@@ -43,30 +43,61 @@ function withRoom(from: Int32Array, n: number): Int32Array {
   return a;
 }
 
-/** What both stores keep beside their set: every state's parent link, by index. */
-interface Linked {
+/**
+ * What both stores (this exact one and the bitstate one) keep beside their set: every state's
+ * parent link, by index, and what is derived from them. `table` is the set itself.
+ */
+export abstract class LinkedStore {
+  /** Parent links (see Links); read by `pathAcross`. */
   parents: Int32Array;
   via: Int32Array;
-  size: number;
-}
+  size = 0;
 
-/** A copy of a store's parent links, one per stored state. */
-export function copyLinks(s: Linked): Links {
-  return { parents: s.parents.slice(0, s.size), via: s.via.slice(0, s.size) };
-}
+  constructor(capacity: number) {
+    this.parents = new Int32Array(capacity);
+    this.via = new Int32Array(capacity);
+  }
 
-/** Double the room for parent links (a store's links are full). */
-export function growLinks(s: Linked): void {
-  s.parents = withRoom(s.parents, s.parents.length);
-  s.via = withRoom(s.via, s.via.length);
-}
+  protected abstract get table(): Int32Array;
 
-/** Take a dump's parent links into a store, with room to grow (after its set was checked against the dump). */
-export function loadLinks(s: Linked, d: StoreDump): void {
-  if (d.parents.length !== d.size || d.via.length !== d.size) throw new RangeError('store dump: one parent link per state');
-  s.parents = withRoom(d.parents, d.size);
-  s.via = withRoom(d.via, d.size);
-  s.size = d.size;
+  /** Give the next index to a state reached from `parent` by `via`. */
+  protected link(parent: number, via: number): number {
+    const index = this.size++;
+    if (index >= this.parents.length) {
+      this.parents = withRoom(this.parents, this.parents.length);
+      this.via = withRoom(this.via, this.via.length);
+    }
+    this.parents[index] = parent;
+    this.via[index] = via;
+    return index;
+  }
+
+  /** The path of action instances from an initial state to state `index`. */
+  path(index: number): number[] {
+    return pathAcross([this], index);
+  }
+
+  /** A copy of the parent links, one per stored state. */
+  links(): Links {
+    return { parents: this.parents.slice(0, this.size), via: this.via.slice(0, this.size) };
+  }
+
+  dump(): StoreDump {
+    return { table: this.table, size: this.size, ...this.links() };
+  }
+
+  /** Take a dump's parent links, with room to grow (after the set was checked against the dump). */
+  protected loadLinks(d: StoreDump): void {
+    if (d.parents.length !== d.size || d.via.length !== d.size) throw new RangeError('store dump: one parent link per state');
+    this.parents = withRoom(d.parents, d.size);
+    this.via = withRoom(d.via, d.size);
+    this.size = d.size;
+  }
+
+  /** Bytes held: the set and the parent links. */
+  get bytes(): number {
+    return this.table.byteLength + this.parents.byteLength + this.via.byteLength;
+  }
 }
 
 /** Parent links: state i was first reached from state `parents[i]` (-1: an initial state) by instance `via[i]`. */
@@ -94,22 +125,17 @@ export function pathAcross(parts: readonly Links[], ref: number): number[] {
   return steps.reverse();
 }
 
-export class StateStore implements SeenSet {
+export class StateStore extends LinkedStore implements SeenSet {
   /** Interleaved (lo, hi) fingerprint pairs; (0, 0) is an empty slot. */
   private slots: Int32Array;
   private mask: number;
-  /** Parent links (see Links); read by `pathAcross`. */
-  parents: Int32Array;
-  via: Int32Array;
-  size = 0;
 
   constructor(expectedStates = 1 << 16) {
+    super(Math.max(1024, Math.min(expectedStates, 1 << 24)));
     let cap = 1 << 10;
     while (cap * MAX_LOAD < expectedStates) cap *= 2;
     this.slots = new Int32Array(cap * 2);
     this.mask = cap - 1;
-    this.parents = new Int32Array(Math.max(1024, Math.min(expectedStates, 1 << 24)));
-    this.via = new Int32Array(this.parents.length);
   }
 
   /** Is the fingerprint stored? */
@@ -142,10 +168,7 @@ export class StateStore implements SeenSet {
     }
     slots[2 * i] = lo;
     slots[2 * i + 1] = hi;
-    const index = this.size++;
-    if (index >= this.parents.length) growLinks(this);
-    this.parents[index] = parent;
-    this.via[index] = via;
+    const index = this.link(parent, via);
     if (this.size > (this.mask + 1) * MAX_LOAD) this.rehash();
     return index;
   }
@@ -164,17 +187,8 @@ export class StateStore implements SeenSet {
     return acc;
   }
 
-  /** The path of action instances from an initial state to state `index`, and that initial state's index. */
-  path(index: number): number[] {
-    return pathAcross([this], index);
-  }
-
-  links(): Links {
-    return copyLinks(this);
-  }
-
-  dump(): StoreDump {
-    return { table: this.slots, size: this.size, ...copyLinks(this) };
+  protected get table(): Int32Array {
+    return this.slots;
   }
 
   load(d: StoreDump): void {
@@ -182,14 +196,9 @@ export class StateStore implements SeenSet {
     if (cap < 1024 || (cap & (cap - 1)) !== 0 || d.size > cap * MAX_LOAD) {
       throw new RangeError('store dump: a fingerprint table of a power-of-two capacity with room for its states');
     }
-    loadLinks(this, d);
+    this.loadLinks(d);
     this.slots = d.table;
     this.mask = cap - 1;
-  }
-
-  /** Bytes held by the store. */
-  get bytes(): number {
-    return this.slots.byteLength + this.parents.byteLength + this.via.byteLength;
   }
 
   /** Visit every stored fingerprint, in slot order (once a run is over, e.g. to sketch the set). */
