@@ -96,6 +96,8 @@ function parseResult(value: unknown, where: string): MergeInput['result'] {
   if (typeof r.states !== 'number' || !Number.isInteger(r.states) || r.states < 0) fail('field "states" must be a non-negative integer');
   if (typeof r.complete !== 'boolean') fail('field "complete" must be a boolean');
   if (!('config' in r)) fail('field "config" is missing');
+  if (!Array.isArray(r.invariants) || !r.invariants.every((n) => typeof n === 'string')) fail('field "invariants" must be a list of invariant names');
+  if (r.deadlock !== undefined && typeof r.deadlock !== 'boolean') fail('field "deadlock" must be a boolean');
   for (const k of ['scenario', 'mutant']) if (r[k] !== undefined && r[k] !== null && typeof r[k] !== 'string') fail(`field "${k}" must be a name or null`);
   if (r.shard !== undefined) {
     const s = r.shard as Record<string, unknown>;

@@ -234,6 +234,7 @@ export function report<S>(
     durationMs: Math.round(performance.now() - started),
     complete: x.finding === undefined && x.stoppedBy === undefined,
     invariants: [...cm.stateInvariants, ...cm.stepInvariants].map((i) => i.name),
+    deadlock: options.deadlock ?? true,
     memory: { storeBytes: x.storeBytes, queuePeakBytes: x.queuePeakBytes, bytesPerState: states ? Math.round((x.storeBytes + x.queuePeakBytes) / states) : 0 },
     collisionProbability: collisionProbability(states),
   };
@@ -248,6 +249,8 @@ export function report<S>(
   if (options.shard) result.shard = { index: options.shard.index, count: options.shard.count, seed: options.shard.seed ?? DEFAULT_SHARD_SEED };
   if (x.sketch) result.sketch = x.sketch;
   const f = x.finding;
+  // A representative function that throws is a fault of the model's symmetry declaration: no trace shows it.
+  if (f?.symmetry) throw new ModelError(`model ${cm.model.name}: ${f.message}`);
   if (f) {
     const path = f.at >= 0 ? x.path(f.at) : [];
     // With symmetry, the stored path runs through representatives: a concrete run follows it (explore/symmetry.ts).

@@ -50,6 +50,8 @@ export interface Finding {
   then?: number;
   /** The instance whose guard or effect threw in state `at`: named in the violation, not a trace step. */
   throwing?: number;
+  /** The model's representative function threw (symmetry reduction): a fault of the model's declaration, not of a step. */
+  symmetry?: true;
 }
 
 export class Search<S> {
@@ -138,7 +140,7 @@ export class Search<S> {
       try {
         s = this.canon(s) as S;
       } catch (e) {
-        this.finding = { kind: 'error', name: 'symmetry', message: new StepError('symmetry', 'init', e).message, at: -1 };
+        this.finding = { kind: 'error', name: 'symmetry', message: new StepError('symmetry', 'init', e).message, at: -1, symmetry: true };
         return -1;
       }
     }
@@ -353,7 +355,7 @@ export class Search<S> {
       case 'step':
         return { ...batch.finding!, at: index };
       case 'symmetry':
-        return { kind: 'error', name: label, message: new StepError('symmetry', `the state after ${label}`, error).message, at: index, throwing: j };
+        return { kind: 'error', name: label, message: new StepError('symmetry', `the state after ${label}`, error).message, at: index, throwing: j, symmetry: true };
     }
   }
 

@@ -107,6 +107,7 @@ export function simulate<S>(model: Model<S>, options: SimulateOptions = {}, cont
     durationMs: 0,
     complete: false,
     invariants: [...cm.stateInvariants, ...cm.stepInvariants].map((i) => i.name),
+    deadlock: options.deadlock ?? true,
     collisionProbability: collisionProbability(seen.size),
     seed,
     walks: details.failed ? details.numRuns : generated,

@@ -156,6 +156,8 @@ export interface CheckResult {
   /** bitstate runs: what may have been missed. */
   omission?: Omission;
   invariants: string[];
+  /** Whether states without enabled actions were reported as deadlocks (results of earlier versions lack it: taken as true). */
+  deadlock?: boolean;
   violation?: Violation;
   memory?: MemoryReport;
   /** Probability that two distinct states shared a fingerprint (n²/2⁶⁵). */
@@ -173,6 +175,12 @@ export interface CheckResult {
   workers?: number;
   /** Parallel runs: successors sent between workers, and those a cache of fingerprints already sent spared. */
   exchanged?: { sent: number; spared: number };
+  /**
+   * Parallel runs, per part (this thread first, then each worker): the states it stored itself
+   * (after a handoff, not counting the ones found before it), the transitions it made, and the
+   * time it waited for the others (at the end of each level) — how evenly the work was shared.
+   */
+  parts?: { states: number; transitions: number; waitedMs: number }[];
   /** A swarm shard's place (explore/shard.ts): index of count, and the seed it was diversified from. */
   shard?: ShardInfo;
   /**

@@ -1,7 +1,8 @@
 /**
  * Merging the results of several runs — the shards of a swarm (explore/shard.ts), or any runs of
  * the same targets — into one verdict per group of runs of the same model, scenario, mutant and
- * configuration, and formatting it for people. Pure: results in, a report value out; reading the
+ * configuration that checked the same properties (the same invariants, deadlocks or not: a run
+ * of a subset proves nothing of the rest), and formatting it for people. Pure: results in, a report value out; reading the
  * files and writing the traces is the CLI's (cli/merge.ts).
  *
  * Per group: violated when any run found a violation, with one counterexample per (kind, name) —
@@ -48,6 +49,13 @@ export interface MergedGroup {
   scenario: string | null;
   mutant: string | null;
   config: PlainValue;
+  /** What the group's runs checked: their invariants (sorted) and whether deadlocks were reported. */
+  checked: { invariants: string[]; deadlock: boolean };
+  /**
+   * When other groups are of the same model, scenario, mutant and configuration but checked
+   * other properties: how this one differs (e.g. "no deadlock check", "invariants a, b"); else null.
+   */
+  variant: string | null;
   verdict: 'violated' | 'complete' | 'not exhaustive';
   runs: number;
   /** The shards among the runs: their count, the indexes present and missing, and their seeds; null when no run was a shard. */
@@ -89,14 +97,42 @@ function exhaustive(r: CheckResult): boolean {
 export function mergeResults(inputs: readonly MergeInput[]): MergeReport {
   const byKey = new Map<string, MergeInput[]>();
   for (const input of inputs) {
-    const r = input.result;
-    const key = canonical([r.model, r.scenario ?? null, r.mutant ?? null, r.config]);
+    const key = canonical([...targetOf(input.result), checkedOf(input.result)]);
     const group = byKey.get(key);
     if (group) group.push(input);
     else byKey.set(key, [input]);
   }
   const groups = [...byKey.values()].map(mergeGroup);
+  // Groups of one target that checked different properties say how they differ.
+  const targets = new Map<string, MergedGroup[]>();
+  for (const g of groups) {
+    const key = canonical([g.model, g.scenario, g.mutant, g.config]);
+    targets.set(key, [...(targets.get(key) ?? []), g]);
+  }
+  for (const same of targets.values()) if (same.length > 1) for (const g of same) g.variant = variantOf(g.checked, same);
   return { ok: groups.every((g) => g.verdict !== 'violated'), results: inputs.length, groups };
+}
+
+/** What a run was of: model, scenario, mutant, configuration. */
+function targetOf(r: MergeInput['result']): PlainValue[] {
+  return [r.model, r.scenario ?? null, r.mutant ?? null, r.config];
+}
+
+/** What a run checked (results of earlier versions, without `deadlock`, reported deadlocks). */
+function checkedOf(r: MergeInput['result']): MergedGroup['checked'] {
+  return { invariants: [...r.invariants].sort(), deadlock: r.deadlock ?? true };
+}
+
+/** How the properties a group checked differ from its namesakes': what it left out, or which invariants it checked. */
+function variantOf(checked: MergedGroup['checked'], same: readonly MergedGroup[]): string {
+  const parts: string[] = [];
+  if (same.some((g) => g.checked.invariants.join('\u0000') !== checked.invariants.join('\u0000'))) {
+    const n = checked.invariants.length;
+    parts.push(n === 0 ? 'no invariants' : n <= 3 ? `invariant${n === 1 ? '' : 's'} ${checked.invariants.join(', ')}` : `${n} invariants`);
+  }
+  if (!checked.deadlock) parts.push('no deadlock check');
+  else if (same.some((g) => !g.checked.deadlock)) parts.push('deadlocks checked');
+  return parts.join(', ');
 }
 
 function mergeGroup(inputs: MergeInput[]): MergedGroup {
@@ -177,6 +213,8 @@ function mergeGroup(inputs: MergeInput[]): MergedGroup {
     scenario,
     mutant,
     config: first.config,
+    checked: checkedOf(first),
+    variant: null,
     verdict: counterexamples.length ? 'violated' : full ? 'complete' : 'not exhaustive',
     runs: inputs.length,
     shards,
@@ -221,7 +259,7 @@ export function formatMerge(report: MergeReport, files: number, style: ChalkInst
     const union = g.union
       ? `≈${count(g.union.estimate)} distinct (union estimate, ±${(g.union.relativeError * 100).toFixed(1)} %)`
       : `union unknown (${g.unsketched} run${g.unsketched === 1 ? '' : 's'} without a sketch)`;
-    const head = `${style.bold(g.title)}${mutant}`;
+    const head = `${style.bold(g.title)}${mutant}${g.variant ? style.cyan(` (${g.variant})`) : ''}`;
     if (g.verdict === 'violated') {
       const n = g.counterexamples.length;
       lines.push(`${style.red('✘')} ${head}: ${style.red('violated')} · ${n} counterexample${n === 1 ? '' : 's'} · ${figures.join(' · ')}`);

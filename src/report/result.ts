@@ -66,6 +66,10 @@ export function formatResult(r: CheckResult, label: RunLabel, style: ChalkInstan
   if (r.symmetry !== undefined) {
     lines.push(style.dim(r.symmetry ? '  symmetry reduction: states counts symmetry classes (representatives)' : '  symmetry: this model (scenario) declares none, every state counted'));
   }
+  if (r.parts) {
+    const shares = r.parts.map((p) => `${count(p.states)}${p.waitedMs >= 100 ? ` (waited ${seconds(p.waitedMs)})` : ''}`);
+    lines.push(style.dim(`  states per worker: ${shares.join(' · ')}`));
+  }
   if (r.invariants.length) lines.push(style.dim(`  invariants checked (${r.invariants.length}): ${r.invariants.join(', ')}`));
   else lines.push(style.dim('  no invariants declared (deadlocks and errors only)'));
   if (r.memory && r.states > 1000) {

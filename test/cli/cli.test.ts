@@ -118,6 +118,8 @@ describe('bad input: one line, exit 2, no stack trace', () => {
     ['file without a model', ['check', fixture('not-a-model.mjs')], /does not export a model: its default export must be defineModel/],
     ['file that throws while loading', ['check', fixture('throws-on-load.mjs')], /cannot load .*: this module fails while loading/],
     ['model whose init throws', ['check', fixture('init-throws.mjs')], /^accelcheck: model init-throws: no initial state \(in init\)/],
+    ['model whose symmetry throws', ['check', fixture('symmetry-throws.mjs'), '--symmetry'], /^accelcheck: model symmetry-throws: symmetry of the state after inc threw: cannot sort$/m],
+    ['model whose symmetry throws, with workers', ['check', fixture('symmetry-throws.mjs'), '--symmetry', '--workers', '2'], /^accelcheck: model symmetry-throws: symmetry of the state after inc threw: cannot sort$/m],
     ['--scenario on a plain model file', ['check', fixture('counter.mjs'), '--scenario', 'x'], /--scenario needs a model with scenarios/],
     ['replay without file', ['replay'], /replay: expected exactly one trace FILE/],
     ['replay of a missing file', ['replay', 'nope.json'], /cannot read trace file .*nope\.json: ENOENT/],

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { prepare } from '../../src/explore/check.js';
 import { explorers } from '../../src/explore/registry.js';
 import { shardModel } from '../../src/explore/shard.js';
+import type { CheckResult } from '../../src/explore/types.js';
+import { mergeResults, type MergeInput } from '../../src/report/merge.js';
 import { relativeError } from '../../src/state/sketch.js';
 import type { StateStore } from '../../src/state/store.js';
 import { philosophers } from '../../models/calibration/philosophers.js';
@@ -143,6 +145,39 @@ describe('accelcheck merge', () => {
     expect(rep.code, rep.stderr).toBe(1);
   });
 
+  it('runs that checked other properties are other groups: a subset proves nothing of the rest', async () => {
+    const dir = scratch();
+    // A complete run without deadlock checking beside a bounded one with it: two groups, each named by how it differs.
+    const free = await shards(dir, 'free', ['check', 'philosophers', '--scenario', 'n6', '--no-deadlock'], 1);
+    const bounded = await shards(dir, 'bounded', ['check', 'philosophers', '--scenario', 'n6', '--max-states', '20'], 1);
+    const r = await cli(['merge', ...free, ...bounded, '--json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(json(r.stdout).groups.map((g: Record<string, unknown>) => [g.title, g.variant, g.verdict])).toEqual([
+      ['philosophers/n6', 'no deadlock check', 'complete'],
+      ['philosophers/n6', 'deadlocks checked', 'not exhaustive'],
+    ]);
+    const text = await cli(['merge', ...free, ...bounded], { cwd: dir, env: { NO_COLOR: '1' } });
+    expect(text.stdout).toMatch(/^✔ philosophers\/n6 \(no deadlock check\): no violation · complete/m);
+    expect(text.stdout).toMatch(/^✔ philosophers\/n6 \(deadlocks checked\): no violation · not exhaustive/m);
+    // Runs of one target that checked the same properties stay one group, with no variant.
+    const again = await shards(dir, 'again', ['check', 'philosophers', '--scenario', 'n6', '--no-deadlock'], 1);
+    const same = json((await cli(['merge', ...free, ...again, '--json'], { cwd: dir })).stdout).groups;
+    expect(same).toHaveLength(1);
+    expect(same[0]).toMatchObject({ variant: null, runs: 2, checked: { invariants: ['forksConsistent'], deadlock: false } });
+  });
+
+  it('a run of some invariants is not merged with runs of all of them (results of earlier versions: deadlocks checked)', () => {
+    const result = (invariants: string[], complete: boolean, extra: Partial<CheckResult> = {}): MergeInput => ({
+      where: `${invariants.join('+')}.json`,
+      result: { ok: true, model: 'm', config: { n: 1 }, strategy: 'bfs', states: 10, transitions: 20, depth: 3, durationMs: 1, complete, invariants, ...extra },
+    });
+    const report = mergeResults([result(['b', 'a'], true, { deadlock: true }), result(['a', 'b', 'c', 'd'], false), result(['a', 'b'], false)]);
+    expect(report.groups.map((g) => [g.variant, g.verdict, g.runs, g.checked])).toEqual([
+      ['invariants a, b', 'complete', 2, { invariants: ['a', 'b'], deadlock: true }],
+      ['4 invariants', 'not exhaustive', 1, { invariants: ['a', 'b', 'c', 'd'], deadlock: true }],
+    ]);
+  });
+
   it('colours on a terminal and with FORCE_COLOR, plain with NO_COLOR', async () => {
     const dir = scratch();
     const files = await shards(dir, 's', ['check', 'philosophers', '--scenario', 'n4'], 1);
@@ -157,7 +192,7 @@ describe('accelcheck merge', () => {
       ['malformed JSON', (dir) => (writeFileSync(join(dir, 'bad.json'), '{"ok": true}\n{oops\n'), ['bad.json']), /^accelcheck: bad\.json:2: not valid JSON/],
       ['not a result object', (dir) => (writeFileSync(join(dir, 'list.json'), '{"models": []}\n[1]\n'), ['list.json']), /^accelcheck: list\.json:1: not a check or simulate result/],
       ['an empty file', (dir) => (writeFileSync(join(dir, 'empty.json'), '\n'), ['empty.json']), /^accelcheck: empty\.json: no results/],
-      ['a result whose violation has no trace', (dir) => (writeFileSync(join(dir, 'v.json'), JSON.stringify({ ok: false, model: 'm', strategy: 'bfs', states: 1, complete: false, config: null, violation: { kind: 'deadlock', name: 'deadlock', message: '' } })), ['v.json']), /^accelcheck: v\.json: violation trace: not a trace document/],
+      ['a result whose violation has no trace', (dir) => (writeFileSync(join(dir, 'v.json'), JSON.stringify({ ok: false, model: 'm', strategy: 'bfs', states: 1, complete: false, config: null, invariants: [], violation: { kind: 'deadlock', name: 'deadlock', message: '' } })), ['v.json']), /^accelcheck: v\.json: violation trace: not a trace document/],
     ];
     for (const [what, setup, message] of cases) {
       it(what, async () => {

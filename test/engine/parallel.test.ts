@@ -71,6 +71,13 @@ describe('a complete run finds exactly what one thread finds', () => {
         expect(figures(r)).toEqual(figures(one));
         expect(r.workers).toBe(pool.size);
         expect(r.exchanged!.sent).toBeGreaterThan(0);
+        // Each part's share: together every state and transition, and no part idle.
+        const parts = r.parts!;
+        expect(parts).toHaveLength(pool.size);
+        expect(parts.reduce((a, p) => a + p.states, 0)).toBe(one.states);
+        expect(parts.reduce((a, p) => a + p.transitions, 0)).toBe(one.transitions);
+        for (const p of parts) expect(p.states).toBeGreaterThan(one.states / pool.size / 2);
+        for (const p of parts) expect(p.waitedMs).toBeGreaterThanOrEqual(0);
       }
     });
   }
@@ -168,6 +175,10 @@ describe('a handoff: one thread first, the workers once the search is large', ()
       const r = await checkParallel(philosophers(10), { deadlock: false, source: phil(10), pool, handoffAt: 500, handoffFrontier: 1 });
       expect(figures(r)).toEqual(figures(one));
       expect(r.workers).toBe(pool.size);
+      // The parts' own shares leave out what this thread found before the handoff.
+      const parts = r.parts!;
+      expect(parts.reduce((a, p) => a + p.states, 0)).toBeLessThan(one.states);
+      expect(parts.reduce((a, p) => a + p.transitions, 0)).toBeLessThan(one.transitions);
     }
   });
 

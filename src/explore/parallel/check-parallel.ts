@@ -98,6 +98,8 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
   let queue: ByteFifo;
   let start: LevelStart;
   let prefix: Prefix | undefined;
+  /** The transitions this thread made before a handoff. */
+  let handoffTransitions = 0;
   // Small runs stay here: BFS on this thread until the handoff point (bitstate and shards start on the workers).
   if (handoffAt !== undefined && rest.bitstate === undefined && !shard) {
     const single = explorers.bfs(cm, { ...mainOptions, handoffAt, handoffFrontier: handoffFrontier ?? 1024 }, init);
@@ -108,6 +110,7 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
     ({ queue } = single.handoff);
     const { index, level } = single.handoff;
     const H = search.store.size;
+    handoffTransitions = search.transitions;
     // The frontier goes to every part, each keeping its own; this thread's share goes back on its queue.
     prefix = {
       table: shared(search.store.dump().table),
@@ -185,7 +188,9 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
       sketch: rest.sketch ? mergeSketches(all) : undefined,
       path: (at) => pathThrough(links[0], H, links, [H, ...reports.map((r) => r.prefixStates)], at),
     });
-    return { ...result, workers: P, exchanged: { sent: sum((r) => r.sent), spared: sum((r) => r.spared) } };
+    // Per part: the states it stored and the transitions it made itself (after a handoff), and the time it waited for the others.
+    const parts = all.map((r, i) => ({ states: r.states - (i === 0 ? H : r.prefixStates), transitions: r.transitions - (i === 0 ? handoffTransitions : 0), waitedMs: Math.round(r.waitedMs) }));
+    return { ...result, workers: P, exchanged: { sent: sum((r) => r.sent), spared: sum((r) => r.spared) }, parts };
   };
   pool = await getPool();
   try {

@@ -181,6 +181,17 @@ export class Exchange {
     this.templates = ports.map(() => []);
   }
 
+  /** Milliseconds this part spent waiting for its peers (their records, their end of a level, the barrier). */
+  waitedMs = 0;
+
+  /** Sleep on control word `at` while it holds `seen` (at most a second); true when woken. */
+  private sleep(at: number, seen: number): boolean {
+    const t = performance.now();
+    const woken = Atomics.wait(this.control, at, seen, 1000) !== 'timed-out';
+    this.waitedMs += performance.now() - t;
+    return woken;
+  }
+
   /** Bytes of chunks kept for reuse (for the memory limit). */
   get heldBytes(): number {
     return this.out.reduce((a, o) => a + o.spare.length * CHUNK_WORDS * 4, 0);
@@ -261,7 +272,7 @@ export class Exchange {
       const got = receiveMessageOnPort(port);
       if (got === undefined) {
         this.checkAbort();
-        if (Atomics.wait(this.control, mail, seen, 1000) === 'timed-out') this.waited();
+        if (!this.sleep(mail, seen)) this.waited();
         continue;
       }
       if (this.take(peer, level, got.message as PeerMessage, onChunk)) break;
@@ -304,7 +315,7 @@ export class Exchange {
     } else {
       while (Atomics.load(c, GENERATION) === generation) {
         this.checkAbort();
-        if (Atomics.wait(c, GENERATION, generation, 1000) === 'timed-out') this.waited();
+        if (!this.sleep(GENERATION, generation)) this.waited();
       }
     }
     this.checkAbort();

@@ -21,7 +21,7 @@
  */
 import type { CompiledModel } from '../../model/compile.js';
 import { BitStateStore } from '../../state/bitstate.js';
-import type { Codec } from '../../state/codec.js';
+import type { Codec, Template } from '../../state/codec.js';
 import { fingerprint, fp } from '../../state/fingerprint.js';
 import { ByteFifo } from '../../state/queue.js';
 import type { Shape } from '../../state/shape.js';
@@ -42,6 +42,8 @@ export interface PartRun {
   findingLength: number;
   /** The largest the buffers of records kept for the end of a level grew. */
   pendingPeakBytes: number;
+  /** Time spent waiting for the peers. */
+  waitedMs: number;
 }
 
 /**
@@ -140,6 +142,21 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
   const ahead = new Int32Array(PREFETCH);
   let prefetched = 0;
 
+  /**
+   * Read ahead the store slots of the next records of `words` from `at` (up to `end`); returns
+   * where the records read ahead end.
+   */
+  const readAhead = (words: Int32Array, at: number, end: number): number => {
+    let k = 0;
+    let to = at;
+    for (; k < PREFETCH && to < end; k++) {
+      ahead[k] = words[to];
+      to += HEADER_WORDS + ((words[to + 5] + 3) >> 2);
+    }
+    prefetched ^= search.store.prefetch(ahead, k);
+    return to;
+  };
+
   /** Look the records of a chunk up as it arrives: keep those not stored (at the depth bound, only note that one exists). */
   const scan: OnChunk = (peer, chunk, map) => {
     if (stopped) return;
@@ -147,42 +164,52 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
     const store = search.store;
     let fetchedTo = 0;
     for (let at = 0; at < chunk.used; ) {
-      if (at >= fetchedTo) {
-        let k = 0;
-        for (fetchedTo = at; k < PREFETCH && fetchedTo < chunk.used; k++) {
-          ahead[k] = words[fetchedTo];
-          fetchedTo += HEADER_WORDS + ((words[fetchedTo + 5] + 3) >> 2);
-        }
-        prefetched ^= store.prefetch(ahead, k);
-      }
+      if (at >= fetchedTo) fetchedTo = readAhead(words, at, chunk.used);
       const n = HEADER_WORDS + ((words[at + 5] + 3) >> 2);
       if (!store.has(words[at], words[at + 1])) {
         if (atBound) beyond = true;
-        else {
-          const template = map[words[at + 4]];
-          if (template === undefined) throw new Error(`internal: part ${part} got a record of an unannounced template`);
-          pending[peer].append(words, at, n, template.id);
-        }
+        else pending[peer].append(words, at, n, ours(map, words[at + 4]));
       }
       at += n;
     }
   };
 
-  /** File the pending records of one sender at `level + 1`; false when that stops the search. */
-  const filePending = (records: Records, level: number): boolean => {
-    const words = records.words;
+  /** This part's id of a sender's template. */
+  const ours = (map: (Template | undefined)[], theirs: number): number => {
+    const template = map[theirs];
+    if (template === undefined) throw new Error(`internal: part ${part} got a record of an unannounced template`);
+    return template.id;
+  };
+
+  /**
+   * File records at `level + 1` (words `from` … `end` of `words`, with template ids mapped by
+   * `map`, or already ours when it is null); false when that stops the search.
+   */
+  const fileRecords = (words: Int32Array, from: number, end: number, map: (Template | undefined)[] | null, level: number): boolean => {
     const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
     fromWords = words;
-    for (let at = 0; at < records.used; ) {
+    let fetchedTo = from;
+    for (let at = from; at < end; ) {
+      if (at >= fetchedTo) fetchedTo = readAhead(words, at, end);
       const length = words[at + 5];
+      const template = map === null ? words[at + 4] : ours(map, words[at + 4]);
       ex.beat();
-      if (!search.file(words[at], words[at + 1], words[at + 2], words[at + 3], level + 1, bytes, (at + HEADER_WORDS) * 4, length, words[at + 4], onRemote)) {
+      if (!search.file(words[at], words[at + 1], words[at + 2], words[at + 3], level + 1, bytes, (at + HEADER_WORDS) * 4, length, template, onRemote)) {
         findingLength = level + 1;
         return false;
       }
       at += HEADER_WORDS + ((length + 3) >> 2);
     }
     return true;
+  };
+
+  /** The sender whose records are being filed as they arrive (at the end of a level), or -1. */
+  let filing = -1;
+  let filingLevel = 0;
+  /** What is done with a chunk: filed at once when it is from the sender being filed, else scanned. */
+  const onChunk: OnChunk = (peer, chunk, map) => {
+    if (peer !== filing || atBound) return scan(peer, chunk, map);
+    if (!stopped && !fileRecords(chunk.words, 0, chunk.used, map, filingLevel)) stopped = true;
   };
 
   for (let level = start.level, round = 0; ; level++, round++) {
@@ -204,12 +231,19 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
       if ((i & 63) === 63) ex.poll(round, scan);
     }
     if (search.stoppedBy === 'max-depth') beyond = true;
-    // Exchange: send what is left for the peers, take the rest of what they sent, then file it sender by sender.
+    // Exchange: send what is left for the peers, then file what they sent, sender by sender in
+    // part order: what was kept of a sender's records, then the rest of them as they arrive (the
+    // later senders' are still looked up and kept meanwhile), until its end of the level.
     ex.endLevel(round);
-    for (let peer = 0; peer < parts; peer++) if (peer !== part) ex.receiveLevel(peer, round, scan);
+    filingLevel = level;
     for (let peer = 0; peer < parts; peer++) {
-      if (!stopped && !filePending(pending[peer], level)) stopped = true;
-      pending[peer].clear();
+      if (peer === part) continue;
+      const kept = pending[peer];
+      if (!stopped && !fileRecords(kept.words, 0, kept.used, null, level)) stopped = true;
+      kept.clear();
+      filing = peer;
+      ex.receiveLevel(peer, round, onChunk);
+      filing = -1;
     }
     const flags = (search.finding ? FOUND : 0) | (stopped && !search.finding ? STOPPED : 0);
     const all = ex.barrier(round, queue.length, flags);
@@ -217,7 +251,7 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
     if (all.flags.some((f) => f !== 0) || all.queued.every((q) => q === 0) || atBound) break;
   }
   void prefetched;
-  return { queuePeakBytes: queue.peakBytes, findingLength, sent: ex.sent, spared: ex.spared, pendingPeakBytes: pending.reduce((a, r) => a + r.peakBytes, 0) };
+  return { queuePeakBytes: queue.peakBytes, findingLength, sent: ex.sent, spared: ex.spared, pendingPeakBytes: pending.reduce((a, r) => a + r.peakBytes, 0), waitedMs: ex.waitedMs };
 }
 
 /** A growing buffer of records (exchange.ts's layout), reused from level to level. */
@@ -307,6 +341,7 @@ export function partReport<S>(cm: CompiledModel<S>, search: Search<S>, run: Part
     canon: search.canon !== null,
     sent: run.sent,
     spared: run.spared,
+    waitedMs: run.waitedMs,
     prefixStates,
   };
   if (search.stoppedBy) r.stoppedBy = search.stoppedBy;
@@ -316,6 +351,7 @@ export function partReport<S>(cm: CompiledModel<S>, search: Search<S>, run: Part
     r.finding = { kind: f.kind, name: f.name, message: f.message, at: f.at, length: run.findingLength };
     if (f.then !== undefined) r.finding.then = f.then;
     if (f.throwing !== undefined) r.finding.throwing = f.throwing;
+    if (f.symmetry) r.finding.symmetry = true;
   }
   return r;
 }

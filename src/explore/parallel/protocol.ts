@@ -64,8 +64,10 @@ export interface PartReport {
   /** Records sent to other parts, and those a cache of fingerprints already sent spared. */
   sent: number;
   spared: number;
+  /** Time this part spent waiting for the others. */
+  waitedMs: number;
   /** After a handoff: the states found before it that this part took over (counted by the main thread, not here). */
   prefixStates: number;
   /** This part's finding: a global state reference, and the length of its trace. */
-  finding?: { kind: ViolationKind; name: string; message: string; at: number; then?: number; throwing?: number; length: number };
+  finding?: { kind: ViolationKind; name: string; message: string; at: number; then?: number; throwing?: number; symmetry?: true; length: number };
 }
