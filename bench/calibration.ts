@@ -18,7 +18,7 @@
  * deadlock checking stops at the deadlock after exactly N steps. A mismatch is printed loudly and
  * the exit code is 1. Timings are figures only, never asserted.
  *
- * Usage: calibration [--quick] [--json] [--no-spin] [--spin-w auto|default|<k>] [--workers 1,2]
+ * Usage: calibration [--quick] [--json] [--no-spin] [--no-ceiling] [--spin-w auto|default|<k>] [--workers 1,2]
  *   --quick    N = 10, 14 only (the deadlock line then uses N = 14)
  *   --json     one JSON document on stdout instead of tables
  *   --no-spin  our figures only
@@ -26,8 +26,14 @@
  *   --workers  our worker counts, comma-separated (default 1,2): each N runs once per count, and
  *              the speed-up column is states/s over the first count's
  * N = 18 is skipped when free memory is below 4 GB.
+ *
+ * The machine's ceiling: for each worker count k > 1 (N ≥ 14), k independent one-thread runs at
+ * once, each in its own process — perfectly divided work with no exchange at all. Each is slower
+ * than one alone when the cores share caches and memory bandwidth (or the hypervisor's time), so
+ * ceiling = k × (one run alone) / (the slowest of the k together) is the most any k-part search
+ * could gain here; "of ceiling" is our k-part speed-up over it (`--no-ceiling` skips these runs).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { run, table } from './report.js';
 import { cpus, freemem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -80,8 +86,27 @@ async function child(n: number, deadlock: boolean, workers: number): Promise<voi
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
+const childArgs = (n: number, deadlock: boolean, workers: number): string[] => [...process.execArgv, fileURLToPath(import.meta.url), deadlock ? '--child-deadlock' : '--child', String(n), String(workers)];
+
+/** `k` one-thread runs of N at once, each in its own process; their durations. */
+async function runTogether(n: number, k: number): Promise<number[]> {
+  const one = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const c = spawn(process.execPath, childArgs(n, false, 1), { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.on('error', reject);
+      c.on('close', (code) => {
+        const line = out.trim().split('\n').pop();
+        if (code !== 0 || !line) reject(new Error(`child for N=${n} (ceiling) failed (exit ${code})`));
+        else resolve((JSON.parse(line) as Ours).durationMs);
+      });
+    });
+  return Promise.all(Array.from({ length: k }, one));
+}
+
 function runChild(n: number, deadlock: boolean, workers: number): Ours {
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), deadlock ? '--child-deadlock' : '--child', String(n), String(workers)];
+  const args = childArgs(n, deadlock, workers);
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
   const line = r.stdout?.trim().split('\n').pop();
   if (r.status !== 0 || !line) throw new Error(`child for N=${n} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})`);
@@ -105,6 +130,8 @@ interface Row {
   oursError?: string;
   spin?: PanRun & { compileMs: number; gccFlags: string[]; statesPerSec: number; rssBytesPerState?: number; memBytesPerState: number };
   spinError?: string;
+  /** Per worker count k > 1: k one-thread runs at once (their durations), and the speed-up they bound. */
+  ceiling?: { workers: number; togetherMs: number[]; ceiling: number }[];
   /** Per our run (same order): ours / SPIN. */
   ratio?: { workers: number; statesPerSec: number; engineBytesPerState: number; rssBytesPerState?: number }[];
 }
@@ -127,6 +154,7 @@ async function main(argv: string[]): Promise<void> {
   const workerCounts = (wIdx2 >= 0 ? argv[wIdx2 + 1] ?? '' : '1,2').split(',').map(Number);
   if (!workerCounts.every((w) => Number.isInteger(w) && w >= 1)) throw new Error(`--workers: a comma-separated list of worker counts, got '${argv[wIdx2 + 1]}'`);
 
+  const noCeiling = argv.includes('--no-ceiling');
   const spin = argv.includes('--no-spin') ? undefined : spinStatus();
   if (spin && !spin.ok) note(`SPIN not available: ${spin.reason}`);
   const useSpin = spin?.ok === true;
@@ -158,6 +186,19 @@ async function main(argv: string[]): Promise<void> {
         row.oursError = (e as Error).message;
         problems.push(row.oursError);
         note(`ours N=${n} crashed: ${row.oursError}`);
+      }
+    }
+    const alone = row.ours.find((o) => o.workers === 1);
+    if (!noCeiling && alone && n >= 14) {
+      row.ceiling = [];
+      for (const k of workerCounts.filter((w) => w > 1)) {
+        note(`N=${n}: the machine's ceiling, ${k} one-thread runs at once…`);
+        try {
+          const togetherMs = await runTogether(n, k);
+          row.ceiling.push({ workers: k, togetherMs, ceiling: (k * alone.durationMs) / Math.max(...togetherMs) });
+        } catch (e) {
+          problems.push((e as Error).message);
+        }
       }
     }
     if (!useSpin) continue;
@@ -254,6 +295,17 @@ function printTables(env: Record<string, unknown>, rows: Row[], dn: number, dls:
       ? [String(r.n), String(o.workers), int(o.states), int(r.expected), int(o.transitions), sec(o.durationMs), int(o.statesPerSec),
         ratio(o.statesPerSec / r.ours[0].statesPerSec), mb(o.baselineRssMB), mb(o.peakRssMB), int(o.rssBytesPerState), int(o.engineBytesPerState)]
       : [String(r.n), '-', `crashed: ${r.oursError}`]));
+  const ceilings = rows.flatMap((r) => (r.ceiling ?? []).map((c) => ({ r, c, o: r.ours.find((o) => o.workers === c.workers) })));
+  if (ceilings.length) {
+    table("the machine's ceiling (k one-thread runs at once, each its own process: the most k parts could gain here)",
+      ['N', 'k', 'one alone s', 'k together s', 'ceiling', `ours with k`, 'speed-up', 'of ceiling'],
+      ceilings.map(({ r, c, o }) => {
+        const alone = r.ours.find((x) => x.workers === 1)!;
+        const speedup = o ? o.statesPerSec / alone.statesPerSec : undefined;
+        return [String(r.n), String(c.workers), sec(alone.durationMs), c.togetherMs.map(sec).join(' / '), ratio(c.ceiling),
+          o ? sec(o.durationMs) : '-', ratio(speedup), speedup === undefined ? '-' : `${Math.round((100 * speedup) / c.ceiling)} %`];
+      }));
+  }
   if (rows.some((r) => r.spin || r.spinError)) {
     table('SPIN (s = wall time of pan; memory = pan "total actual memory usage")',
       ['N', 'states', 'transitions', 'compile s', 's', 'pan s', 'states/s', 'memory MB', 'hash', 'peak RSS MB', 'B/state mem', 'B/state RSS'],
