@@ -34,8 +34,8 @@
  * together) is the most any k-part search
  * could gain here; "of ceiling" is our k-part speed-up over it (`--no-ceiling` skips these runs).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { run, table } from './report.js';
+import { spawnSync } from 'node:child_process';
+import { ceilingOf, run, table, together } from './report.js';
 import { cpus, freemem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { check, checkParallel, WorkerPool } from '../src/index.js';
@@ -88,23 +88,6 @@ async function child(n: number, deadlock: boolean, workers: number): Promise<voi
 }
 
 const childArgs = (n: number, deadlock: boolean, workers: number): string[] => [...process.execArgv, fileURLToPath(import.meta.url), deadlock ? '--child-deadlock' : '--child', String(n), String(workers)];
-
-/** `k` one-thread runs of N at once, each in its own process; their durations. */
-async function runTogether(n: number, k: number): Promise<number[]> {
-  const one = (): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const c = spawn(process.execPath, childArgs(n, false, 1), { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      c.on('error', reject);
-      c.on('close', (code) => {
-        const line = out.trim().split('\n').pop();
-        if (code !== 0 || !line) reject(new Error(`child for N=${n} (ceiling) failed (exit ${code})`));
-        else resolve((JSON.parse(line) as Ours).durationMs);
-      });
-    });
-  return Promise.all(Array.from({ length: k }, one));
-}
 
 function runChild(n: number, deadlock: boolean, workers: number): Ours {
   const args = childArgs(n, deadlock, workers);
@@ -195,10 +178,8 @@ async function main(argv: string[]): Promise<void> {
       for (const k of workerCounts.filter((w) => w > 1)) {
         note(`N=${n}: the machine's ceiling, ${k} one-thread runs at once…`);
         try {
-          const togetherMs = await runTogether(n, k);
-          // One thread's time: the faster of its run alone and the fastest run together (this VM's noise can make the run alone the slower).
-          const oneMs = Math.min(alone.durationMs, ...togetherMs);
-          row.ceiling.push({ workers: k, togetherMs, ceiling: (k * oneMs) / Math.max(...togetherMs) });
+          const togetherMs = (await together<Ours>(childArgs(n, false, 1), k)).map((o) => o.durationMs);
+          row.ceiling.push({ workers: k, togetherMs, ceiling: ceilingOf(alone.durationMs, togetherMs) });
         } catch (e) {
           problems.push((e as Error).message);
         }

@@ -1,4 +1,5 @@
-/** What the benchmark scripts share: their tables, and how a script's main or child run ends. */
+/** What the benchmark scripts share: their tables, their child runs, and how a script's main or child run ends. */
+import { spawn } from 'node:child_process';
 
 /** A table for the terminal: cells right-aligned, but for the first `left` columns (names). */
 export function table(title: string, head: string[], body: string[][], left = 0): void {
@@ -16,4 +17,35 @@ export function run(task: () => Promise<void>): void {
     process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
     process.exitCode = 1;
   });
+}
+
+/**
+ * Run `k` copies of this node with `args` at once, each a process of its own, and give each one's
+ * last stdout line parsed as JSON (a child run's result). For the machine's ceiling: k
+ * independent one-thread runs share the cores' caches, memory bandwidth and the hypervisor's time
+ * as k parts of one search would, with no exchange between them.
+ */
+export function together<T>(args: string[], k: number): Promise<T[]> {
+  const one = (): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.on('error', reject);
+      c.on('close', (code) => {
+        const line = out.trim().split('\n').pop();
+        if (code !== 0 || !line) reject(new Error(`a run of ${args.slice(-2).join(' ')} at once with ${k - 1} other${k > 2 ? 's' : ''} failed (exit ${code})`));
+        else resolve(JSON.parse(line) as T);
+      });
+    });
+  return Promise.all(Array.from({ length: k }, one));
+}
+
+/**
+ * The most k parts could gain on this machine: k × one thread's time / the slowest of k
+ * one-thread runs at once. One thread's time is the faster of its run alone and the fastest
+ * run together (this VM's noise can make the run alone the slower).
+ */
+export function ceilingOf(aloneMs: number, togetherMs: readonly number[]): number {
+  return (togetherMs.length * Math.min(aloneMs, ...togetherMs)) / Math.max(...togetherMs);
 }

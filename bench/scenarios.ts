@@ -9,12 +9,17 @@
  * only; the one check is that a run with two parts finds the states, transitions and verdict of
  * one (exit 1 otherwise).
  *
- * Usage: scenarios [--quick] [--json] [--bound N]
- *   --quick   small scenarios only, and the growth table
- *   --bound   the state bound for large scenarios (default 300000)
+ * For the medium scenarios, also the machine's ceiling (bench/report.ts): two one-thread runs of
+ * the scenario at once, each its own process. It bounds what two parts could gain here, and
+ * "of ceiling" is the two-part speed-up over it.
+ *
+ * Usage: scenarios [--quick] [--json] [--bound N] [--no-ceiling]
+ *   --quick       small scenarios only, and the growth table
+ *   --bound       the state bound for large scenarios (default 300000)
+ *   --no-ceiling  skip the runs at once
  */
 import { spawnSync } from 'node:child_process';
-import { run, table } from './report.js';
+import { ceilingOf, run, table, together } from './report.js';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { check, checkParallel, type CheckResult, type Config } from '../src/index.js';
@@ -68,8 +73,10 @@ async function child(job: Job): Promise<void> {
   process.stdout.write(`${JSON.stringify(run)}\n`);
 }
 
+const childArgs = (job: Job): string[] => [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify(job)];
+
 function runChild(job: Job): Run {
-  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify(job)], {
+  const r = spawnSync(process.execPath, childArgs(job), {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 24,
@@ -118,6 +125,9 @@ async function main(argv: string[]): Promise<void> {
   const bound = b >= 0 ? Number(argv[b + 1]) : 300_000;
   const problems: string[] = [];
   const runs: Run[][] = [];
+  const noCeiling = argv.includes('--no-ceiling');
+  /** Per medium scenario (and symmetry setting): two one-thread runs at once, and the ceiling of two parts. */
+  const ceilings: { scenario: string; symmetry: boolean; aloneMs: number; togetherMs: number[]; ceiling: number; twoMs: number }[] = [];
   for (const entry of registry.models.filter((m) => m.name !== 'philosophers')) {
     for (const sc of entry.scenarios) {
       if (quick && sc.size !== 'small') continue;
@@ -137,6 +147,14 @@ async function main(argv: string[]): Promise<void> {
         }
       }
       runs.push(group);
+      if (noCeiling || sc.size !== 'medium') continue;
+      for (const one of group.filter((g) => g.workers === 1)) {
+        const two = group.find((g) => g.workers === 2 && g.symmetry === one.symmetry)!;
+        process.stderr.write(`${one.model}/${one.scenario}: the ceiling, two one-thread runs at once${one.symmetry ? ', symmetry' : ''}…\n`);
+        const job: Job = { ...base, workers: 1, symmetry: one.symmetry };
+        const togetherMs = (await together<Run>(childArgs(job), 2)).map((r) => r.durationMs);
+        ceilings.push({ scenario: `${one.model}/${one.scenario}`, symmetry: one.symmetry, aloneMs: one.durationMs, togetherMs, ceiling: ceilingOf(one.durationMs, togetherMs), twoMs: two.durationMs });
+      }
     }
   }
   const growth: (Run & { dimension: string; value: string })[] = [];
@@ -146,12 +164,20 @@ async function main(argv: string[]): Promise<void> {
   }
   const env = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
   if (json) {
-    process.stdout.write(`${JSON.stringify({ env, runs: runs.flat(), growth, problems }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ env, runs: runs.flat(), ceilings, growth, problems }, null, 2)}\n`);
   } else {
     console.log(`accelcheck scenarios benchmark · node ${env.node}, ${env.cpu} (${env.cores} cores) · BFS, every invariant, deadlocks on`);
     table('every scenario (parts: this thread and workers, from the first state; speed-up: time of the first row of its scenario / this row\'s)',
       ['scenario', 'size', 'parts', 'symmetry', 'states', 'transitions', 'depth', 's', 'states/s', 'speed-up', 'B/state', 'peak RSS MB', 'verdict'],
       runs.flatMap((group) => group.map((r) => row(r, group[0]))), 2);
+    if (ceilings.length) {
+      table("the machine's ceiling for two parts (two one-thread runs at once, each its own process)",
+        ['scenario', 'symmetry', 'one alone s', 'two together s', 'ceiling', 'two parts s', 'speed-up', 'of ceiling'],
+        ceilings.map((c) => {
+          const speedup = c.aloneMs / c.twoMs;
+          return [c.scenario, c.symmetry ? 'on' : '-', sec(c.aloneMs), c.togetherMs.map(sec).join(' / '), c.ceiling.toFixed(2), sec(c.twoMs), speedup.toFixed(2), `${Math.round((100 * speedup) / c.ceiling)} %`];
+        }), 2);
+    }
     table('growth: system/migrate (guest1 migrating to an accelerated host2), one dimension at a time, one thread',
       ['dimension', 'value', 'states', 'transitions', 'depth', 's', 'states/s', 'B/state', 'peak RSS MB'],
       growth.map((r) => [r.dimension, r.value, int(r.states), int(r.transitions), String(r.depth), sec(r.durationMs), int(r.states / Math.max(r.durationMs / 1000, 1e-3)), int(r.engineBytesPerState), int(r.peakRssMB)]), 2);
