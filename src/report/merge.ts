@@ -2,8 +2,8 @@
  * Merging the results of several runs — the shards of a swarm (explore/shard.ts), or any runs of
  * the same targets — into one verdict per group of runs of the same model, scenario, mutant and
  * configuration that checked the same properties (the same invariants, deadlocks or not: a run
- * of a subset proves nothing of the rest), and formatting it for people. Pure: results in, a report value out; reading the
- * files and writing the traces is the CLI's (cli/merge.ts).
+ * of a subset proves nothing of the rest), and formatting it for people. Pure: results in, a
+ * report value out; reading the files and writing the traces is the CLI's (cli/merge.ts).
  *
  * Per group: violated when any run found a violation, with one counterexample per (kind, name) —
  * the shortest; complete when some run was complete and exhaustive (an exact run no bound
@@ -97,7 +97,7 @@ function exhaustive(r: CheckResult): boolean {
 export function mergeResults(inputs: readonly MergeInput[]): MergeReport {
   const byKey = new Map<string, MergeInput[]>();
   for (const input of inputs) {
-    const key = canonical([...targetOf(input.result), checkedOf(input.result)]);
+    const key = canonical([targetOf(input.result), checkedOf(input.result)]);
     const group = byKey.get(key);
     if (group) group.push(input);
     else byKey.set(key, [input]);
@@ -106,16 +106,16 @@ export function mergeResults(inputs: readonly MergeInput[]): MergeReport {
   // Groups of one target that checked different properties say how they differ.
   const targets = new Map<string, MergedGroup[]>();
   for (const g of groups) {
-    const key = canonical([g.model, g.scenario, g.mutant, g.config]);
+    const key = targetOf(g);
     targets.set(key, [...(targets.get(key) ?? []), g]);
   }
   for (const same of targets.values()) if (same.length > 1) for (const g of same) g.variant = variantOf(g.checked, same);
   return { ok: groups.every((g) => g.verdict !== 'violated'), results: inputs.length, groups };
 }
 
-/** What a run was of: model, scenario, mutant, configuration. */
-function targetOf(r: MergeInput['result']): PlainValue[] {
-  return [r.model, r.scenario ?? null, r.mutant ?? null, r.config];
+/** What a run (or a group of runs) was of: model, scenario, mutant, configuration, as one key. */
+function targetOf(r: { model: string; scenario?: string | null; mutant?: string | null; config: PlainValue }): string {
+  return canonical([r.model, r.scenario ?? null, r.mutant ?? null, r.config]);
 }
 
 /** What a run checked (results of earlier versions, without `deadlock`, reported deadlocks). */
