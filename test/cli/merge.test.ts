@@ -192,6 +192,8 @@ describe('accelcheck merge', () => {
       ['malformed JSON', (dir) => (writeFileSync(join(dir, 'bad.json'), '{"ok": true}\n{oops\n'), ['bad.json']), /^accelcheck: bad\.json:2: not valid JSON/],
       ['not a result object', (dir) => (writeFileSync(join(dir, 'list.json'), '{"models": []}\n[1]\n'), ['list.json']), /^accelcheck: list\.json:1: not a check or simulate result/],
       ['an empty file', (dir) => (writeFileSync(join(dir, 'empty.json'), '\n'), ['empty.json']), /^accelcheck: empty\.json: no results/],
+      ['a result without its invariants', (dir) => (writeFileSync(join(dir, 'n.json'), JSON.stringify({ ok: true, model: 'm', strategy: 'bfs', states: 1, complete: true, config: null })), ['n.json']), /^accelcheck: n\.json: field "invariants" must be a list of invariant names\n$/],
+      ['a result whose deadlock flag is not a boolean', (dir) => (writeFileSync(join(dir, 'd.json'), JSON.stringify({ ok: true, model: 'm', strategy: 'bfs', states: 1, complete: true, config: null, invariants: [], deadlock: 'yes' })), ['d.json']), /^accelcheck: d\.json: field "deadlock" must be a boolean\n$/],
       ['a result whose violation has no trace', (dir) => (writeFileSync(join(dir, 'v.json'), JSON.stringify({ ok: false, model: 'm', strategy: 'bfs', states: 1, complete: false, config: null, invariants: [], violation: { kind: 'deadlock', name: 'deadlock', message: '' } })), ['v.json']), /^accelcheck: v\.json: violation trace: not a trace document/],
     ];
     for (const [what, setup, message] of cases) {
