@@ -10,7 +10,7 @@
  *
  * Usage: bitstate [--json]
  */
-import { spawnSync } from 'node:child_process';
+import { runOnce } from './report.js';
 import { fileURLToPath } from 'node:url';
 import { check, type Model } from '../src/index.js';
 import { buildEntry } from '../src/cli/resolve.js';
@@ -68,10 +68,7 @@ function child(target: string, bits: number | undefined): void {
 
 function runChild(target: string, bits: number | undefined): Row {
   const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', target, bits === undefined ? 'exact' : String(bits)];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-  const line = r.stdout?.trim().split('\n').pop();
-  if (r.status !== 0 || !line) throw new Error(`child ${target} ${bits ?? 'exact'} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})`);
-  return JSON.parse(line) as Row;
+  return runOnce<Row>(args, `child ${target} ${bits ?? 'exact'}`);
 }
 
 function pad(s: string, n: number, right = false): string {

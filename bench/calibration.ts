@@ -30,12 +30,10 @@
  * The machine's ceiling: for each worker count k > 1 (N ≥ 14), k independent one-thread runs at
  * once, each in its own process — perfectly divided work with no exchange at all. Each is slower
  * than one alone when the cores share caches and memory bandwidth (or the hypervisor's time), so
- * ceiling = k × (one run: the faster of alone and the fastest together) / (the slowest of the k
- * together) is the most any k-part search
- * could gain here; "of ceiling" is our k-part speed-up over it (`--no-ceiling` skips these runs).
+ * `ceilingOf` (report.ts) is the most any k-part search could gain here; "of ceiling" is our
+ * k-part speed-up over it (`--no-ceiling` skips these runs).
  */
-import { spawnSync } from 'node:child_process';
-import { ceilingOf, run, table, together } from './report.js';
+import { ceilingOf, run, runOnce, table, together } from './report.js';
 import { cpus, freemem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { check, checkParallel, WorkerPool } from '../src/index.js';
@@ -89,13 +87,7 @@ async function child(n: number, deadlock: boolean, workers: number): Promise<voi
 
 const childArgs = (n: number, deadlock: boolean, workers: number): string[] => [...process.execArgv, fileURLToPath(import.meta.url), deadlock ? '--child-deadlock' : '--child', String(n), String(workers)];
 
-function runChild(n: number, deadlock: boolean, workers: number): Ours {
-  const args = childArgs(n, deadlock, workers);
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-  const line = r.stdout?.trim().split('\n').pop();
-  if (r.status !== 0 || !line) throw new Error(`child for N=${n} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})`);
-  return JSON.parse(line) as Ours;
-}
+const runChild = (n: number, deadlock: boolean, workers: number): Ours => runOnce<Ours>(childArgs(n, deadlock, workers), `child for N=${n}`);
 
 const problems: string[] = [];
 function mismatch(msg: string): void {
@@ -178,7 +170,7 @@ async function main(argv: string[]): Promise<void> {
       for (const k of workerCounts.filter((w) => w > 1)) {
         note(`N=${n}: the machine's ceiling, ${k} one-thread runs at once…`);
         try {
-          const togetherMs = (await together<Ours>(childArgs(n, false, 1), k)).map((o) => o.durationMs);
+          const togetherMs = (await together<Ours>(childArgs(n, false, 1), k, `child for N=${n}`)).map((o) => o.durationMs);
           row.ceiling.push({ workers: k, togetherMs, ceiling: ceilingOf(alone.durationMs, togetherMs) });
         } catch (e) {
           problems.push((e as Error).message);
@@ -267,7 +259,6 @@ const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const sec = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 3 : 1);
 const mb = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(1));
 const ratio = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(2));
-
 
 function printTables(env: Record<string, unknown>, rows: Row[], dn: number, dls: Ours[], dlError: string | undefined, sd: PanRun | undefined): void {
   console.log(`accelcheck calibration benchmark: dining philosophers, BFS, no deadlock check`);

@@ -1,5 +1,5 @@
 /** What the benchmark scripts share: their tables, their child runs, and how a script's main or child run ends. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 /** A table for the terminal: cells right-aligned, but for the first `left` columns (names). */
 export function table(title: string, head: string[], body: string[][], left = 0): void {
@@ -19,23 +19,38 @@ export function run(task: () => Promise<void>): void {
   });
 }
 
+/** A child run's result: the last line it printed, as JSON; `what` names the run when it failed. */
+function resultOf<T>(stdout: string, status: number | null, signal: string | null, what: string): T {
+  const line = stdout.trim().split('\n').pop();
+  if (status !== 0 || !line) throw new Error(`${what} failed (exit ${status}${signal ? `, ${signal}` : ''})`);
+  return JSON.parse(line) as T;
+}
+
+/** Run this node with `args` in a process of its own (so that its peak RSS is the run's), and give its result. */
+export function runOnce<T>(args: string[], what: string): T {
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  return resultOf<T>(r.stdout ?? '', r.status, r.signal, what);
+}
+
 /**
- * Run `k` copies of this node with `args` at once, each a process of its own, and give each one's
- * last stdout line parsed as JSON (a child run's result). For the machine's ceiling: k
- * independent one-thread runs share the cores' caches, memory bandwidth and the hypervisor's time
- * as k parts of one search would, with no exchange between them.
+ * Run `k` copies of this node with `args` at once, each a process of its own, and give their
+ * results. For the machine's ceiling: k independent one-thread runs share the cores' caches,
+ * memory bandwidth and the hypervisor's time as k parts of one search would, with no exchange
+ * between them.
  */
-export function together<T>(args: string[], k: number): Promise<T[]> {
+export function together<T>(args: string[], k: number, what: string): Promise<T[]> {
   const one = (): Promise<T> =>
     new Promise((resolve, reject) => {
       const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));
       c.on('error', reject);
-      c.on('close', (code) => {
-        const line = out.trim().split('\n').pop();
-        if (code !== 0 || !line) reject(new Error(`a run of ${args.slice(-2).join(' ')} at once with ${k - 1} other${k > 2 ? 's' : ''} failed (exit ${code})`));
-        else resolve(JSON.parse(line) as T);
+      c.on('close', (code, signal) => {
+        try {
+          resolve(resultOf<T>(out, code, signal, `${what}, one of ${k} at once,`));
+        } catch (e) {
+          reject(e);
+        }
       });
     });
   return Promise.all(Array.from({ length: k }, one));

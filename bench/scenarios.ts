@@ -18,8 +18,7 @@
  *   --bound       the state bound for large scenarios (default 300000)
  *   --no-ceiling  skip the runs at once
  */
-import { spawnSync } from 'node:child_process';
-import { ceilingOf, run, table, together } from './report.js';
+import { ceilingOf, run, runOnce, table, together } from './report.js';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { check, checkParallel, type CheckResult, type Config } from '../src/index.js';
@@ -75,16 +74,7 @@ async function child(job: Job): Promise<void> {
 
 const childArgs = (job: Job): string[] => [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify(job)];
 
-function runChild(job: Job): Run {
-  const r = spawnSync(process.execPath, childArgs(job), {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 24,
-  });
-  const line = r.stdout?.trim().split('\n').pop();
-  if (r.status !== 0 || !line) throw new Error(`${job.model}/${job.scenario} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})`);
-  return JSON.parse(line) as Run;
-}
+const runChild = (job: Job): Run => runOnce<Run>(childArgs(job), `${job.model}/${job.scenario}`);
 
 /** The growth series: the migrate scenario (guest1 migrating, host2 accelerated), one dimension at a time. */
 const GROWTH: { dimension: string; value: string; set: Config }[] = [
@@ -152,7 +142,7 @@ async function main(argv: string[]): Promise<void> {
         const two = group.find((g) => g.workers === 2 && g.symmetry === one.symmetry)!;
         process.stderr.write(`${one.model}/${one.scenario}: the ceiling, two one-thread runs at once${one.symmetry ? ', symmetry' : ''}…\n`);
         const job: Job = { ...base, workers: 1, symmetry: one.symmetry };
-        const togetherMs = (await together<Run>(childArgs(job), 2)).map((r) => r.durationMs);
+        const togetherMs = (await together<Run>(childArgs(job), 2, `${job.model}/${job.scenario}`)).map((r) => r.durationMs);
         ceilings.push({ scenario: `${one.model}/${one.scenario}`, symmetry: one.symmetry, aloneMs: one.durationMs, togetherMs, ceiling: ceilingOf(one.durationMs, togetherMs), twoMs: two.durationMs });
       }
     }
