@@ -4,6 +4,7 @@
  * reached it. Traces are rebuilt from these links by re-running the model (TLC's approach), so
  * no state is kept as an object.
  */
+import { freshInt32 } from './fresh.js';
 
 const MAX_LOAD = 0.75;
 
@@ -134,7 +135,7 @@ export class StateStore extends LinkedStore implements SeenSet {
     super(Math.max(1024, Math.min(expectedStates, 1 << 24)));
     let cap = 1 << 10;
     while (cap * MAX_LOAD < expectedStates) cap *= 2;
-    this.slots = new Int32Array(cap * 2);
+    this.slots = freshInt32(cap * 2);
     this.mask = cap - 1;
   }
 
@@ -212,7 +213,7 @@ export class StateStore extends LinkedStore implements SeenSet {
   private rehash(): void {
     const old = this.slots;
     const cap = (this.mask + 1) * 2;
-    const slots = new Int32Array(cap * 2);
+    const slots = freshInt32(cap * 2);
     const mask = cap - 1;
     for (let j = 0; j < old.length; j += 2) {
       const lo = old[j];
