@@ -3,11 +3,11 @@
  * corpus checks replayCorpus registers, run directly on temporary corpora. Also outcomeOf
  * (src/trace/outcome.ts), the lenient re-execution behind a manifest's "holds".
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { scratch } from './support/scratch.js';
+import { describe, expect, it } from 'vitest';
 import {
   action,
   check,
@@ -86,15 +86,7 @@ const stuck = defineModel<{ done: boolean }>({
   actions: [action('finish', (s) => !s.done, (s) => void (s.done = true))],
 });
 
-const made: string[] = [];
-const tmp = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'accelcheck-vitest-'));
-  made.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+const tmp = (): string => scratch('vitest');
 const ANSI = /\u001b\[/;
 
 async function rejection(p: Promise<unknown>): Promise<Error> {

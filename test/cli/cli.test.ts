@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, scratch } from './harness.js';
+import { cli } from './harness.js';
+import { scratch } from '../support/scratch.js';
 
 const fixture = (name: string) => resolve(__dirname, '../fixtures', name);
 

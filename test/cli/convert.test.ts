@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { registry } from '../../models/index.js';
-import { cli, scratch, type Run } from './harness.js';
+import { cli, type Run } from './harness.js';
+import { scratch } from '../support/scratch.js';
 
 const saved = resolve(__dirname, '../counterexamples/handshake/free-on-closing.trace.json');
 const fixture = (name: string) => resolve(__dirname, '../fixtures', name);

@@ -1,7 +1,7 @@
-/** Run the CLI in-process, capturing stdout, stderr and the exit code. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/**
+ * Run the CLI in-process, capturing stdout, stderr and the exit code. Worker threads load this
+ * module too (`cli(…, { workers: true })`), outside vitest: it must not import vitest.
+ */
 import { main } from '../../src/cli/main.js';
 import type { Registry } from '../../src/index.js';
 import { philosophers } from '../../models/calibration/philosophers.js';
@@ -42,7 +42,6 @@ export interface Run {
   stderr: string;
 }
 
-export const scratch = (): string => mkdtempSync(join(tmpdir(), 'accelcheck-'));
 
 /** The test registry under the name worker threads load it by (`check --workers`, with `workers: true` below). */
 export const registry = testRegistry;

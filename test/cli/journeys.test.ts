@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { registry } from '../../models/index.js';
-import { scratch, type Run } from './harness.js';
+import type { Run } from './harness.js';
+import { scratch } from '../support/scratch.js';
 
 async function accelcheck(argv: string[]): Promise<Run> {
   let stdout = '';

@@ -15,7 +15,8 @@ import { mergeResults, type MergeInput } from '../../src/report/merge.js';
 import { relativeError } from '../../src/state/sketch.js';
 import type { StateStore } from '../../src/state/store.js';
 import { philosophers } from '../../models/calibration/philosophers.js';
-import { cli, scratch } from './harness.js';
+import { cli } from './harness.js';
+import { scratch } from '../support/scratch.js';
 
 /** Run `argv` once per shard I of `count` (`indexes`), writing each `--json` output to DIR/NAME-I.json. */
 async function shards(dir: string, name: string, argv: string[], count: number, indexes = Array.from({ length: count }, (_, i) => i + 1)): Promise<string[]> {

@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { registry } from '../../models/index.js';
-import { cli, scratch, type Run } from './harness.js';
+import { cli, type Run } from './harness.js';
+import { scratch } from '../support/scratch.js';
 
 /** The CLI with the built-in models (the harness's `cli` knows only its test registry), on a terminal or not. */
 async function accelcheck(argv: string[], opts: { env?: NodeJS.ProcessEnv; tty?: boolean } = {}): Promise<Run> {

@@ -12,7 +12,8 @@ import { buildEntry } from '../../src/cli/resolve.js';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/state/checkpoint.js';
 import { philosophers } from '../../models/calibration/philosophers.js';
 import { registry } from '../../models/index.js';
-import { cli, scratch } from '../cli/harness.js';
+import { cli } from '../cli/harness.js';
+import { scratch } from '../support/scratch.js';
 
 const roundTrip = (c: Checkpoint): Checkpoint => decodeCheckpoint(Buffer.concat(encodeCheckpoint(c)));
 const figures = (r: CheckResult) => ({ ok: r.ok, states: r.states, transitions: r.transitions, depth: r.depth, complete: r.complete });

@@ -5,14 +5,14 @@
  * invariants talk about, and that a counterexample replays through the CLI. State counts and
  * shortest traces are pinned.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { check, defineModel, IllegalTransitionError, invariant, type Model } from '../../src/index.js';
 import { registry } from '../../models/index.js';
 import { itExhaustsSmallScenarios } from '../support/scenarios.js';
+import { scratch } from '../support/scratch.js';
 import { DEFAULT_CONFIG, SETTINGS } from '../../models/system/config.js';
 import { grantEntry } from '../../models/system/grants.js';
 import { guestMigration } from '../../models/system/migration.js';
@@ -288,7 +288,7 @@ describe('system: registry and configuration', () => {
   it('a mutant found through the CLI writes a trace that replays to the same violation', async () => {
     let stdout = '';
     const io = { stdout: { write: (s: string) => void (stdout += s) }, stderr: { write: () => {} }, env: {}, cwd: process.cwd() };
-    const out = join(mkdtempSync(join(tmpdir(), 'accelcheck-system-')), 'h11.trace.json');
+    const out = join(scratch('system'), 'h11.trace.json');
     expect(await main(['check', '--mutant', 'unlocked-bt-clear', '--out', out, '--json', '--quiet'], registry, io)).toBe(1);
     const result = JSON.parse(stdout);
     expect(result).toMatchObject({ model: 'system', scenario: 'default', mutant: 'unlocked-bt-clear', violation: { name: 'S2.no-stale-buffer-entry' } });
