@@ -13,11 +13,10 @@
  *
  * Usage: fresh-pages [--threads K] [--reps R]
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { freshInt32 } from '../src/state/fresh.js';
-import { run, table } from './report.js';
+import { run, table, together } from './report.js';
 
 type Way = 'lazy' | 'written';
 const SLOTS = 1 << 23;
@@ -59,17 +58,7 @@ async function threads(way: Way, k: number): Promise<number> {
 
 /** k tasks at once, each a process of its own (this file with `--child WAY`); the slowest one's time. */
 async function processes(way: Way, k: number): Promise<number> {
-  const file = fileURLToPath(import.meta.url);
-  const times = await Promise.all(
-    Array.from({ length: k }, () => new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, [file, '--child', way], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`fresh-pages child exited with ${code}`))));
-    })),
-  );
-  return Math.max(...times);
+  return Math.max(...(await together<number>([fileURLToPath(import.meta.url), '--child', way], k, `fresh-pages ${way}`)));
 }
 
 function option(args: string[], name: string, fallback: number): number {

@@ -182,14 +182,14 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
   };
 
   /**
-   * File records at `level + 1` (words `from` … `end` of `words`, with template ids mapped by
+   * File records at `level + 1` (the first `end` words of `words`, with template ids mapped by
    * `map`, or already ours when it is null); false when that stops the search.
    */
-  const fileRecords = (words: Int32Array, from: number, end: number, map: (Template | undefined)[] | null, level: number): boolean => {
+  const fileRecords = (words: Int32Array, end: number, map: (Template | undefined)[] | null, level: number): boolean => {
     const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
     fromWords = words;
-    let fetchedTo = from;
-    for (let at = from; at < end; ) {
+    let fetchedTo = 0;
+    for (let at = 0; at < end; ) {
       if (at >= fetchedTo) fetchedTo = readAhead(words, at, end);
       const length = words[at + 5];
       const template = map === null ? words[at + 4] : ours(map, words[at + 4]);
@@ -209,7 +209,7 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
   /** What is done with a chunk: filed at once when it is from the sender being filed, else scanned. */
   const onChunk: OnChunk = (peer, chunk, map) => {
     if (peer !== filing || atBound) return scan(peer, chunk, map);
-    if (!stopped && !fileRecords(chunk.words, 0, chunk.used, map, filingLevel)) stopped = true;
+    if (!stopped && !fileRecords(chunk.words, chunk.used, map, filingLevel)) stopped = true;
   };
 
   for (let level = start.level, round = 0; ; level++, round++) {
@@ -239,7 +239,7 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
     for (let peer = 0; peer < parts; peer++) {
       if (peer === part) continue;
       const kept = pending[peer];
-      if (!stopped && !fileRecords(kept.words, 0, kept.used, null, level)) stopped = true;
+      if (!stopped && !fileRecords(kept.words, kept.used, null, level)) stopped = true;
       kept.clear();
       filing = peer;
       ex.receiveLevel(peer, round, onChunk);
