@@ -93,6 +93,8 @@ Options (check, simulate):
   --strategy bfs|dfs     search order (check; default bfs: shortest counterexamples)
   --max-states N         stop after N distinct states (result: complete false)
   --max-depth N          do not go beyond N steps (simulate: walk length, default 100)
+  --workers N            check (BFS): N parts, this thread and N − 1 worker threads (1–64); default: the machine's
+                         cores take over once a search passes 250,000 states
   --bitstate BITS        check: keep states as 3 bits each in a 2^BITS-bit array (10–36; 30 = 128 MiB),
                          SPIN's supertrace: far less memory, but states may be missed (the estimate is printed)
   --memory MB            check: stop cleanly (complete false) when store + queue or the process RSS exceed MB
