@@ -90,6 +90,11 @@ export class Search<S> {
   part = 0;
   parts = 1;
   route: Route | null = null;
+  /**
+   * While set (partitioned search, a state expanded ahead of its level: explore/parallel/part.ts),
+   * every successor goes to this route, this part's own too, and none is filed.
+   */
+  deferred: Route | null = null;
   /** Partitioned after a handoff: the states found before it are refs 0 … refBase - 1, and this part's own begin at local index localBase. */
   refBase = 0;
   localBase = 0;
@@ -297,13 +302,16 @@ export class Search<S> {
     return true;
   }
 
-  /** Send the successors in the batch that other parts own (counting their transitions); returns how many of the `m` are this part's, now first. */
+  /**
+   * Send the successors in the batch that other parts own (counting their transitions); returns
+   * how many of the `m` are this part's, now first. With `deferred` set, all of them go there.
+   */
   private routeOthers(index: number, m: number, bytes: Uint8Array): number {
     const batch = this.batch;
     const { lo, hi, via, start, length, template } = batch;
-    const route = this.route!;
+    const route = this.deferred ?? this.route!;
     const parts = this.parts;
-    const part = this.part;
+    const part = this.deferred !== null ? -1 : this.part;
     let own = 0;
     for (let k = 0; k < m; k++) {
       if (ownerOf(hi[k], parts) !== part) {

@@ -52,6 +52,13 @@ export interface ExploreOptions {
   /** check with `bitstate`: a seed for the bit array's hash functions (0, the default: the unseeded ones; set for shards). */
   bitstateSeed?: number;
   /**
+   * check on workers: when a part expands states of the next level ahead of it (explore/parallel/
+   * part.ts). 'waiting' (the default): while it waits for its peers; 'always': also every one it
+   * has as soon as it has expanded its level, before it takes its peers' records; 'never'. The
+   * result is the same with each (states, transitions, trace, counts exchanged): only time changes.
+   */
+  expandAhead?: 'waiting' | 'always' | 'never';
+  /**
    * check (BFS, one thread): go on from a checkpoint (state/checkpoint.ts) of a run of the same
    * model with the same settings, instead of from the initial state. `readCheckpoint` reads one.
    * The run takes the checkpoint's store and frontier over (not copied): a checkpoint goes on once.
@@ -180,7 +187,7 @@ export interface CheckResult {
    * (after a handoff, not counting the ones found before it), the transitions it made, and the
    * time it waited for the others (at the end of each level) — how evenly the work was shared.
    */
-  parts?: { states: number; transitions: number; waitedMs: number }[];
+  parts?: { states: number; transitions: number; waitedMs: number; expandedAhead: number }[];
   /** A swarm shard's place (explore/shard.ts): index of count, and the seed it was diversified from. */
   shard?: ShardInfo;
   /**

@@ -16,7 +16,7 @@ import type { ModelSource } from '../../src/explore/parallel/source.js';
 import { buildEntry } from '../../src/cli/resolve.js';
 import { philosophers } from '../../models/calibration/philosophers.js';
 import { registry } from '../../models/index.js';
-import { faulty, jumps } from './small-models.js';
+import { faulty, jumps, plane } from './small-models.js';
 import { HyperLogLog } from '../../src/state/sketch.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
@@ -132,6 +132,46 @@ describe('counterexamples', () => {
     const r = await checkParallel(model, { source, pool: two, minimize: true });
     expect(r.minimized).toMatchObject({ by: 'ddmin' });
     expect(r.minimized!.to).toBeLessThanOrEqual(r.minimized!.from);
+  });
+});
+
+describe('expanding ahead while a part waits changes nothing but time', () => {
+  // 'always' expands every next-level state a part has before it takes its peers' records, so
+  // the replay of what was expanded ahead runs on every level; the results must be those of 'never'.
+  const same = (r: CheckResult) => ({
+    ...figures(r),
+    violation: r.violation && { kind: r.violation.kind, name: r.violation.name, steps: steps(r) },
+    exchanged: r.exchanged,
+    parts: r.parts!.map((p) => ({ states: p.states, transitions: p.transitions })),
+  });
+  const cases: [string, Model, ModelSource, object][] = [
+    ['philosophers(9), no deadlock check', philosophers(9), phil(9), { deadlock: false }],
+    ['philosophers(9): its deadlock', philosophers(9), phil(9), {}],
+    ['philosophers(9), a state bound', philosophers(9), phil(9), { deadlock: false, maxStates: 2000 }],
+    ['philosophers(9), a depth bound', philosophers(9), phil(9), { deadlock: false, maxDepth: 6 }],
+    ...(['step', 'effect', 'invariant', 'deadlock', 'none'] as const).map((mode): [string, Model, ModelSource, object] => [
+      `plane, finding: ${mode}`, plane(mode) as Model, { module: SMALL, export: 'plane', args: [mode] }, {},
+    ]),
+  ];
+  for (const [name, model, source, options] of cases) {
+    it(name, async () => {
+      for (const pool of [two, three]) {
+        const never = await checkParallel(model, { ...options, source, pool, expandAhead: 'never' });
+        const always = await checkParallel(model, { ...options, source, pool, expandAhead: 'always' });
+        const waiting = await checkParallel(model, { ...options, source, pool });
+        expect(same(always)).toEqual(same(never));
+        expect(same(waiting)).toEqual(same(never));
+        expect(never.parts!.every((p) => p.expandedAhead === 0)).toBe(true);
+        expect(always.parts!.reduce((a, p) => a + p.expandedAhead, 0), 'states expanded ahead').toBeGreaterThan(0);
+        if (never.violation) expect(replay(model, always.violation!.trace).status).toBe('reproduced');
+      }
+    });
+  }
+  it('one thread finds the same findings', () => {
+    for (const mode of ['step', 'effect', 'invariant', 'deadlock'] as const) {
+      const one = check(plane(mode));
+      expect(one.violation, mode).toBeDefined();
+    }
   });
 });
 

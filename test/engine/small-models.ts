@@ -86,3 +86,34 @@ export const jumps = () =>
     invariants: [stepInvariant('smallSteps', (b, a) => Math.abs(a.x - b.x) <= 1, { statement: 'x changes by at most 1 per step' })],
     terminal: (s) => s.x === 3,
   });
+
+/**
+ * An 8 × 8 plane walked one step at a time (64 states, depth 14), with one finding deep in it:
+ * a leap from (4, 4) that breaks a step property (`step`) or throws (`effect`), a state
+ * invariant broken at x + y = 11 (`invariant`), a deadlock at (7, 7) (`deadlock`), or none.
+ * Enough states at each level for every part of a parallel search to hold some.
+ */
+type Point = { x: number; y: number };
+
+export const plane = (mode: 'step' | 'effect' | 'invariant' | 'deadlock' | 'none') =>
+  defineModel<Point>({
+    name: `plane-${mode}`,
+    init: () => ({ x: 0, y: 0 }),
+    actions: [
+      action('right', (s) => s.x < 7, (s) => { s.x++; }),
+      action('up', (s) => s.y < 7, (s) => { s.y++; }),
+      action(
+        'leap',
+        (s) => (mode === 'step' || mode === 'effect') && s.x === 4 && s.y === 4,
+        (s) => {
+          if (mode === 'effect') throw new RangeError('leap exploded');
+          s.x = 7;
+        },
+      ),
+    ],
+    invariants: [
+      ...(mode === 'step' ? [stepInvariant('oneStep', (b: Point, a: Point) => Math.abs(a.x - b.x) <= 1, { statement: 'x changes by at most 1 per step' })] : []),
+      ...(mode === 'invariant' ? [invariant('belowEleven', (s: Point) => s.x + s.y < 11, { statement: 'x + y stays below 11' })] : []),
+    ],
+    terminal: (s) => mode !== 'deadlock' && s.x === 7 && s.y === 7,
+  });

@@ -189,7 +189,7 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
       path: (at) => pathThrough(links[0], H, links, [H, ...reports.map((r) => r.prefixStates)], at),
     });
     // Per part: the states it stored and the transitions it made itself (after a handoff), and the time it waited for the others.
-    const parts = all.map((r, i) => ({ states: r.states - (i === 0 ? H : r.prefixStates), transitions: r.transitions - (i === 0 ? handoffTransitions : 0), waitedMs: Math.round(r.waitedMs) }));
+    const parts = all.map((r, i) => ({ states: r.states - (i === 0 ? H : r.prefixStates), transitions: r.transitions - (i === 0 ? handoffTransitions : 0), waitedMs: Math.round(r.waitedMs), expandedAhead: r.expandedAhead }));
     return { ...result, workers: P, exchanged: { sent: sum((r) => r.sent), spared: sum((r) => r.spared) }, parts };
   };
   pool = await getPool();

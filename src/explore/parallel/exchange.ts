@@ -21,6 +21,9 @@ export const HEADER_WORDS = 6;
 /** Chunks a part keeps for reuse, per peer. */
 const MAX_SPARE = 16;
 
+/** Work a part may do while it would otherwise wait for its peers: a short piece of it, true when there was some. */
+export type Idle = () => boolean;
+
 /** What a part does with a chunk a peer sent: `templates` maps the sender's template ids to its own. */
 export type OnChunk = (peer: number, chunk: Chunk, templates: (Template | undefined)[]) => void;
 
@@ -262,9 +265,10 @@ export class Exchange {
 
   /**
    * Receive the rest of what `peer` sent in `level`, in order, handing each chunk to `onChunk`,
-   * until its end of the level (which `poll` may have met already).
+   * until its end of the level (which `poll` may have met already). When nothing has come,
+   * `idle` may do a little work of its own (true when it did some) before this part sleeps.
    */
-  receiveLevel(peer: number, level: number, onChunk: OnChunk): void {
+  receiveLevel(peer: number, level: number, onChunk: OnChunk, idle?: Idle): void {
     const port = this.ports[peer]!;
     const mail = MAIL + this.part;
     while (!this.ended[peer]) {
@@ -272,6 +276,7 @@ export class Exchange {
       const got = receiveMessageOnPort(port);
       if (got === undefined) {
         this.checkAbort();
+        if (idle !== undefined && idle()) continue;
         if (!this.sleep(mail, seen)) this.waited();
         continue;
       }
@@ -301,8 +306,8 @@ export class Exchange {
     return false;
   }
 
-  /** Report this part's status for `level` and wait for every part's; returns them all. */
-  barrier(level: number, queued: number, flags: number): { queued: number[]; flags: number[] } {
+  /** Report this part's status for `level` and wait for every part's (meanwhile, as `receiveLevel`, `idle` may work); returns them all. */
+  barrier(level: number, queued: number, flags: number, idle?: Idle): { queued: number[]; flags: number[] } {
     const c = this.control;
     const bank = statusAt(this.parts) + (level & 1) * 2 * this.parts;
     c[bank + 2 * this.part] = queued;
@@ -315,6 +320,7 @@ export class Exchange {
     } else {
       while (Atomics.load(c, GENERATION) === generation) {
         this.checkAbort();
+        if (idle !== undefined && idle()) continue;
         if (!this.sleep(GENERATION, generation)) this.waited();
       }
     }

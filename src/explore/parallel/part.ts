@@ -12,7 +12,10 @@
  * - what each part does is a function of the model and the number of parts only (own successors
  *   first, then senders in a fixed order), so runs repeat exactly, traces included;
  * - a finding or a bound stops the part that meets it at once, and every part at the end of
- *   the level.
+ *   the level;
+ * - a part that waits for its peers at the end of a level expands its next level's states
+ *   meanwhile, keeping their successors aside until that level begins (`expandAhead`): the
+ *   waiting is put to use, and nothing else changes.
  *
  * A search may start partitioned (`partitionedBfs`, from the initial state) or be handed over by
  * the main thread's own BFS at a level boundary (a `Prefix`): the main thread goes on with its
@@ -26,10 +29,10 @@ import { fingerprint, fp } from '../../state/fingerprint.js';
 import { ByteFifo } from '../../state/queue.js';
 import type { Shape } from '../../state/shape.js';
 import { forEachRecord, templatesFor } from '../resume.js';
-import { ownerOf, Search, type Route } from '../search.js';
+import { ownerOf, Search, type Finding, type Route } from '../search.js';
 import { sketchOfStore } from '../shard.js';
 import type { ExploreOptions } from '../types.js';
-import { FOUND, HEADER_WORDS, STOPPED, type Exchange, type OnChunk } from './exchange.js';
+import { FOUND, HEADER_WORDS, STOPPED, type Exchange, type Idle, type OnChunk } from './exchange.js';
 import { identityOf, type PartReport } from './protocol.js';
 
 /** What a part found, for its report. */
@@ -44,6 +47,8 @@ export interface PartRun {
   pendingPeakBytes: number;
   /** Time spent waiting for the peers. */
   waitedMs: number;
+  /** States expanded ahead of their level, in time this part would have waited. */
+  expandedAhead: number;
 }
 
 /**
@@ -77,6 +82,10 @@ export interface LevelStart {
 
 /** Records whose store slots are read ahead at once. */
 const PREFETCH = 32;
+/** The most bytes of successors a part keeps from states it expanded ahead of their level. */
+const EARLY_BYTES = 16 << 20;
+/** States expanded ahead at a time, between looks at the peers. */
+const EARLY_STEP = 16;
 
 /** A part's search from the start, or from a handoff's prefix (a worker's). */
 export function partitionedBfs<S>(
@@ -138,8 +147,99 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
   // as they arrive (the chunk goes back to its sender at once), so a part holds the new states
   // of a level, not every successor its peers sent it.
   const pending = Array.from({ length: parts }, () => new Records());
+  // Expanding ahead. A part that has expanded its level and waits for its peers (their records of
+  // the level, or the barrier) expands, meanwhile, the states of the next level it already has,
+  // but keeps every successor, its own too, in `early`, in order: none is sent or stored. The
+  // next level begins by sending and filing them as `expand` would have (`replayEarly`), then
+  // expands the rest; a level that ends the search drops them. Everything sent and stored, and
+  // in what order, is as without it: only the waiting is put to use.
+  const ahead = search.options.expandAhead ?? 'waiting';
+  const early = new Records();
+  let earlyStates = 0;
+  let expandedAhead = 0;
+  /** A finding met ahead: reported where the replay reaches it, unless the search stops before. */
+  let earlyStop: { finding: Finding; length: number; extra: number } | null = null;
+  /** Whether this level's waits may expand the next level's states ahead (not at the depth bound, nor under a memory limit). */
+  let earlyOk = false;
+  let earlyLevel = 0;
+  const keepEarly: Route = (lo, hi, parent, via, _bytes, at, length, template) => early.push(lo, hi, parent, via, codec.encoder.words, at, length, template);
+
+  /** Expand a few of the next level's states ahead (see above); false when there is nothing to do. */
+  const expandEarly: Idle = () => {
+    if (!earlyOk || stopped || earlyStop !== null || queue.length === 0 || early.used * 4 >= EARLY_BYTES) return false;
+    search.deferred = keepEarly;
+    try {
+      for (let i = 0; i < EARLY_STEP && queue.length > 0; i++) {
+        queue.pop();
+        const t = templates[queue.outTemplate];
+        const s = t.decode(queue.out, queue.outStart, queue.outEnd) as S;
+        const ref = search.refBase + (local++ - search.localBase) * parts + part;
+        earlyStates++;
+        ex.beat();
+        // Its transitions are counted when they are replayed; `extra` is one a failed check adds.
+        const transitions = search.transitions;
+        const records = early.count;
+        const ok = search.expand(s, t, ref, earlyLevel, onNew, true);
+        const extra = search.transitions - transitions - (early.count - records);
+        search.transitions = transitions;
+        if (!ok) {
+          const f = search.finding;
+          if (!f) throw new Error(`internal: part ${part} stopped expanding ahead with no finding`);
+          earlyStop = { finding: f, length: (f.at === ref ? earlyLevel : earlyLevel + 1) + (f.then !== undefined && f.at === ref ? 1 : 0), extra };
+          search.finding = undefined;
+          break;
+        }
+      }
+    } finally {
+      search.deferred = null;
+    }
+    return true;
+  };
+
+  /**
+   * Send and file the successors of the states expanded ahead of `level` as `expand` would have:
+   * state by state, those other parts own are sent, then this part's own are filed at `level + 1`.
+   * False when that (or the finding met ahead) stops the search.
+   */
+  const replayEarly = (level: number): boolean => {
+    const words = early.words;
+    const end = early.used;
+    const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+    fromWords = words;
+    for (let at = 0; at < end; ) {
+      const parent = words[at + 2];
+      let stop = at;
+      while (stop < end && words[stop + 2] === parent) stop += HEADER_WORDS + ((words[stop + 5] + 3) >> 2);
+      ex.beat();
+      for (let r = at; r < stop; r += HEADER_WORDS + ((words[r + 5] + 3) >> 2)) {
+        const owner = ownerOf(words[r + 1], parts);
+        if (owner === part) continue;
+        search.transitions++;
+        ex.send(owner, words[r], words[r + 1], parent, words[r + 3], words, (r + HEADER_WORDS) * 4, words[r + 5], words[r + 4]);
+      }
+      let fetchedTo = at;
+      for (let r = at; r < stop; r += HEADER_WORDS + ((words[r + 5] + 3) >> 2)) {
+        if (r >= fetchedTo) fetchedTo = readAhead(words, r, stop);
+        if (ownerOf(words[r + 1], parts) !== part) continue;
+        search.transitions++;
+        if (!search.file(words[r], words[r + 1], parent, words[r + 3], level + 1, bytes, (r + HEADER_WORDS) * 4, words[r + 5], words[r + 4], onRemote)) {
+          findingLength = level + 1;
+          return false;
+        }
+      }
+      at = stop;
+    }
+    if (earlyStop !== null) {
+      search.transitions += earlyStop.extra;
+      search.finding = earlyStop.finding;
+      findingLength = earlyStop.length;
+      return false;
+    }
+    return true;
+  };
+
   // The low halves of the next records' fingerprints, to prefetch their store slots (see Search.expand).
-  const ahead = new Int32Array(PREFETCH);
+  const slotsAhead = new Int32Array(PREFETCH);
   let prefetched = 0;
 
   /**
@@ -150,10 +250,10 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
     let k = 0;
     let to = at;
     for (; k < PREFETCH && to < end; k++) {
-      ahead[k] = words[to];
+      slotsAhead[k] = words[to];
       to += HEADER_WORDS + ((words[to + 5] + 3) >> 2);
     }
-    prefetched ^= search.store.prefetch(ahead, k);
+    prefetched ^= search.store.prefetch(slotsAhead, k);
     return to;
   };
 
@@ -214,9 +314,16 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
 
   for (let level = start.level, round = 0; ; level++, round++) {
     atBound = level >= search.maxDepth;
-    // Expand this level: the states queued now are exactly this part's states at depth `level`.
+    // Expand this level: the states queued now are exactly this part's states at depth `level`
+    // (but those expanded ahead, whose successors go first).
     const count = queue.length;
     const firstRefs = round === 0 ? start.firstRefs : null;
+    if (earlyStates > 0 && !replayEarly(level)) stopped = true;
+    early.clear();
+    earlyStates = 0;
+    earlyStop = null;
+    earlyOk = ahead !== 'never' && !stopped && level + 1 < search.maxDepth && search.memoryLimit === Infinity;
+    earlyLevel = level + 1;
     for (let i = 0; i < count && !stopped; i++) {
       queue.pop();
       const t = templates[queue.outTemplate];
@@ -235,6 +342,7 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
     // part order: what was kept of a sender's records, then the rest of them as they arrive (the
     // later senders' are still looked up and kept meanwhile), until its end of the level.
     ex.endLevel(round);
+    if (ahead === 'always') while (expandEarly());
     filingLevel = level;
     for (let peer = 0; peer < parts; peer++) {
       if (peer === part) continue;
@@ -242,41 +350,68 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
       if (!stopped && !fileRecords(kept.words, kept.used, null, level)) stopped = true;
       kept.clear();
       filing = peer;
-      ex.receiveLevel(peer, round, onChunk);
+      ex.receiveLevel(peer, round, onChunk, expandEarly);
       filing = -1;
     }
     const flags = (search.finding ? FOUND : 0) | (stopped && !search.finding ? STOPPED : 0);
-    const all = ex.barrier(round, queue.length, flags);
+    const all = ex.barrier(round, queue.length + earlyStates, flags, expandEarly);
+    expandedAhead += earlyStates;
     if (beyond && search.stoppedBy === undefined) search.stoppedBy = 'max-depth';
     if (all.flags.some((f) => f !== 0) || all.queued.every((q) => q === 0) || atBound) break;
   }
   void prefetched;
-  return { queuePeakBytes: queue.peakBytes, findingLength, sent: ex.sent, spared: ex.spared, pendingPeakBytes: pending.reduce((a, r) => a + r.peakBytes, 0), waitedMs: ex.waitedMs };
+  return { queuePeakBytes: queue.peakBytes, findingLength, sent: ex.sent, spared: ex.spared, pendingPeakBytes: pending.reduce((a, r) => a + r.peakBytes, 0) + early.peakBytes, waitedMs: ex.waitedMs, expandedAhead };
 }
 
 /** A growing buffer of records (exchange.ts's layout), reused from level to level. */
 class Records {
   words = new Int32Array(1 << 12);
   used = 0;
+  /** Records held. */
+  count = 0;
   peakBytes = 0;
+
+  /** Room for `n` more words. */
+  private room(n: number): void {
+    if (this.used + n <= this.words.length) return;
+    const bigger = new Int32Array(Math.max(this.words.length * 2, this.used + n));
+    bigger.set(this.words.subarray(0, this.used));
+    this.words = bigger;
+    if (bigger.byteLength > this.peakBytes) this.peakBytes = bigger.byteLength;
+  }
 
   /** Copy the `n`-word record at `src[at]`, with template id `template` (ours). */
   append(src: Int32Array, at: number, n: number, template: number): void {
-    if (this.used + n > this.words.length) {
-      const bigger = new Int32Array(Math.max(this.words.length * 2, this.used + n));
-      bigger.set(this.words.subarray(0, this.used));
-      this.words = bigger;
-      if (bigger.byteLength > this.peakBytes) this.peakBytes = bigger.byteLength;
-    }
+    this.room(n);
     const dst = this.words;
     const to = this.used;
     for (let i = 0; i < n; i++) dst[to + i] = src[at + i];
     dst[to + 4] = template;
     this.used = to + n;
+    this.count++;
+  }
+
+  /** Add the record of a successor whose encoding is `length` bytes of `src` from byte `start` (a multiple of 4). */
+  push(lo: number, hi: number, parent: number, via: number, src: Int32Array, start: number, length: number, template: number): void {
+    const n = (length + 3) >> 2;
+    this.room(HEADER_WORDS + n);
+    const dst = this.words;
+    const to = this.used;
+    dst[to] = lo;
+    dst[to + 1] = hi;
+    dst[to + 2] = parent;
+    dst[to + 3] = via;
+    dst[to + 4] = template;
+    dst[to + 5] = length;
+    const from = start >> 2;
+    for (let i = 0; i < n; i++) dst[to + HEADER_WORDS + i] = src[from + i];
+    this.used = to + HEADER_WORDS + n;
+    this.count++;
   }
 
   clear(): void {
     this.used = 0;
+    this.count = 0;
   }
 }
 
@@ -342,6 +477,7 @@ export function partReport<S>(cm: CompiledModel<S>, search: Search<S>, run: Part
     sent: run.sent,
     spared: run.spared,
     waitedMs: run.waitedMs,
+    expandedAhead: run.expandedAhead,
     prefixStates,
   };
   if (search.stoppedBy) r.stoppedBy = search.stoppedBy;

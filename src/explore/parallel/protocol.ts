@@ -66,6 +66,8 @@ export interface PartReport {
   spared: number;
   /** Time this part spent waiting for the others. */
   waitedMs: number;
+  /** States this part expanded ahead of their level while it would have waited. */
+  expandedAhead: number;
   /** After a handoff: the states found before it that this part took over (counted by the main thread, not here). */
   prefixStates: number;
   /** This part's finding: a global state reference, and the length of its trace. */
