@@ -65,8 +65,8 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
   const errStyle = styleFor(io.stderr, io.env);
   let found = false;
   let written = false;
-  // One pool of worker threads for every target of the command, opened on first use.
-  let pool: Promise<WorkerPool> | undefined;
+  // One pool of worker threads for every target of the command, started on first use (near a handoff).
+  let pool: WorkerPool | undefined;
   try {
     for (const t of targets) {
       const onProgress = v.quiet ? undefined : (p: Parameters<NonNullable<ExploreOptions['onProgress']>>[0]) => io.stderr.write(`${formatProgress(p, errStyle)}\n`);
@@ -86,7 +86,7 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
       const parallel = command === 'check' && workers > 1 && (strategy ?? (shard ? shardStrategy(storage) : 'bfs')) === 'bfs' && t.origin !== undefined;
       // --workers N: N parts from the first state. By default, the machine's cores once the search is
       // large (HANDOFF_STATES): smaller runs are faster on one thread, and start no worker.
-      const openPool = () => (pool ??= WorkerPool.open(workers));
+      const openPool = () => (pool ??= WorkerPool.launch(workers));
       const handoff = v.workers === undefined ? { handoffAt: HANDOFF_STATES, handoffFrontier: HANDOFF_FRONTIER } : {};
       const result: CheckResult =
         parallel
@@ -122,7 +122,7 @@ export async function runCommand(command: 'check' | 'simulate', args: Parsed, io
       }
     }
   } finally {
-    await pool?.then((p) => p.close(), () => undefined);
+    await pool?.close();
   }
   if (out && !found && !v.quiet) io.stderr.write(`no violation: nothing written to ${out}\n`);
   return found ? 1 : 0;

@@ -50,10 +50,15 @@ export const bfs: Explorer = (cm, options, s0) => {
       at: { ...at, states: search.store.size, frontier: frontier.count },
     };
   };
+  let near = options.handoffNear;
   while (queue.length > 0) {
     if (index === levelEnd) {
       depth++;
       levelEnd = search.store.size;
+      if (near !== undefined && search.store.size >= near.states) {
+        near.then();
+        near = undefined;
+      }
       // Large enough for worker threads (explore/parallel): stop between levels, handing the live search over.
       if (options.handoffAt !== undefined && search.store.size >= options.handoffAt && queue.length >= (options.handoffFrontier ?? 0)) {
         return { search, queuePeakBytes: queue.peakBytes, handoff: { queue, index, level: depth } };

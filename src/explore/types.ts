@@ -76,6 +76,12 @@ export interface ExploreOptions {
    */
   handoffAt?: number;
   handoffFrontier?: number;
+  /**
+   * Internal (checkParallel): with `handoffAt`, `then` is called once, at the first level boundary
+   * where `states` are stored (fewer than `handoffAt`): the workers start up and load the model
+   * there, while this thread goes on, so that they are ready by the handoff.
+   */
+  handoffNear?: { states: number; then: () => void };
   /** Called about every `progressEveryMs` (default 2000) during long runs. */
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;

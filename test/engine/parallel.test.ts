@@ -11,6 +11,9 @@ import { ownerOf } from '../../src/explore/search.js';
 import { Codec } from '../../src/state/codec.js';
 import { fp } from '../../src/state/fingerprint.js';
 import { checkParallel } from '../../src/explore/parallel/check-parallel.js';
+import { splitFrontier } from '../../src/explore/parallel/part.js';
+import { forEachRecord, frontierOf } from '../../src/explore/resume.js';
+import { ByteFifo } from '../../src/state/queue.js';
 import { WorkerPool } from '../../src/explore/parallel/pool.js';
 import type { ModelSource } from '../../src/explore/parallel/source.js';
 import { buildEntry } from '../../src/cli/resolve.js';
@@ -227,6 +230,52 @@ describe('a handoff: one thread first, the workers once the search is large', ()
     const r = await checkParallel(philosophers(6), { deadlock: false, workers: 2, source: phil(6), handoffAt: 10_000, pool: async () => ((opened = true), two) });
     expect(r).toMatchObject({ workers: 1, states: 198 });
     expect(opened).toBe(false);
+  });
+
+  it('workers start, and load the model, before the handoff (from 40% of it): a run that ends in between starts them for nothing', async () => {
+    // philosophers(6): 198 states, at most 56 per level. Near at 40 % of 400 = 160 states.
+    let launched: WorkerPool | undefined;
+    const r = await checkParallel(philosophers(6), { deadlock: false, workers: 2, source: phil(6), handoffAt: 400, pool: () => (launched = WorkerPool.launch(2)) });
+    expect(r).toMatchObject({ workers: 1, states: 198 });
+    expect(launched).toBeDefined();
+    await launched!.ready;
+    await launched!.close();
+    // Its own pool (none given) is closed by the run itself, and the run still ends as one thread's.
+    const own = await checkParallel(philosophers(6), { deadlock: false, workers: 2, source: phil(6), handoffAt: 400 });
+    expect(own).toMatchObject({ workers: 1, states: 198 });
+  });
+
+  it('a model the workers cannot load, warmed before a handoff: the run reports why', async () => {
+    const pool = WorkerPool.launch(2);
+    try {
+      const bad = { module: here('./no-such-model.ts') };
+      await expect(checkParallel(philosophers(8), { deadlock: false, workers: 2, source: bad, pool: () => pool, handoffAt: 200, handoffFrontier: 1 })).rejects.toThrow(/no such model file/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('the frontier is split among the parts by owner, in order, with its references', () => {
+    const codec = new Codec();
+    const pieces: Uint8Array[] = [];
+    const all: { bytes: number[]; ref: number; owner: number }[] = [];
+    const queue = new ByteFifo();
+    for (let x = 0; x < 300; x++) {
+      codec.encodeNew({ x, tag: 'state'.repeat(x % 3) });
+      queue.push(codec.encoder.words, 0, codec.length, codec.tid);
+      all.push({ bytes: [...codec.encoder.buf.subarray(0, codec.length)], ref: 1000 + x, owner: ownerOf(fp.hi, 3) });
+    }
+    pieces.push(...frontierOf(queue).pieces);
+    const { frontiers, refs } = splitFrontier(pieces, 1000, 3);
+    for (let part = 0; part < 3; part++) {
+      const mine = all.filter((r) => r.owner === part);
+      expect(mine.length).toBeGreaterThan(50);
+      expect([...refs[part]]).toEqual(mine.map((r) => r.ref));
+      const got: number[][] = [];
+      forEachRecord(frontiers[part], (words, start, len) => got.push([...new Uint8Array(words.buffer, words.byteOffset + start, len)]));
+      expect(got).toEqual(mine.map((r) => r.bytes));
+      expect(frontiers[part].buffer).toBeInstanceOf(SharedArrayBuffer);
+    }
   });
 
   it('counterexamples found after the handoff are shortest, the same on every run, and replay', async () => {

@@ -19,7 +19,7 @@ import { frontierOf } from '../resume.js';
 import type { Finding, Search } from '../search.js';
 import { DEFAULT_SHARD_SEED, shardCheckOptions, shardModel, shardProblem } from '../shard.js';
 import type { CheckOptions, CheckResult, Progress } from '../types.js';
-import { partitionedBfs, partReport, releasePrefix, routeTo, runLevels, shareOfFrontier, type LevelStart, type PartRun, type Prefix } from './part.js';
+import { partitionedBfs, partReport, queueShare, releasePrefix, routeTo, runLevels, splitFrontier, type LevelStart, type PartRun, type Prefix } from './part.js';
 import { WorkerError, WorkerPool } from './pool.js';
 import { identityOf, type PartReport } from './protocol.js';
 import type { ModelSource } from './source.js';
@@ -31,9 +31,10 @@ export interface ParallelOptions extends CheckOptions {
   source?: ModelSource;
   /**
    * Workers to run on (kept open for further runs), or a function that opens them when first
-   * needed; by default a pool is opened and closed for this run.
+   * needed (`WorkerPool.launch`, or a promise of an open pool); by default a pool is opened and
+   * closed for this run.
    */
-  pool?: WorkerPool | (() => Promise<WorkerPool>);
+  pool?: WorkerPool | (() => WorkerPool | Promise<WorkerPool>);
   /**
    * Start on this thread, and hand the search over to the workers at the first level boundary
    * where this many states are stored and the next level holds `handoffFrontier` (default 1024);
@@ -46,6 +47,12 @@ export interface ParallelOptions extends CheckOptions {
 /** The CLI's handoff: runs of less than about this many states stay on one thread, where they are faster. */
 export const HANDOFF_STATES = 250_000;
 export const HANDOFF_FRONTIER = 10_000;
+/**
+ * Where, on the way to a handoff, the workers are started and sent the model (the share of
+ * `handoffAt`): they load it and compile its code on the other cores while this thread goes on
+ * (a run that ends before never starts them).
+ */
+const HANDOFF_NEAR = 0.4;
 
 /** The machine's cores: the CLI's default number of workers. */
 export const defaultWorkers = (): number => availableParallelism();
@@ -82,8 +89,12 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
   const started = performance.now();
   const { cm, init } = prepare(model, rest);
   const P = workers;
+  // The workers: started when the run needs them, or (a handoff) shortly before.
+  let launched: WorkerPool | Promise<WorkerPool> | undefined;
+  const launch = (): WorkerPool | Promise<WorkerPool> => (launched ??= given instanceof WorkerPool ? given : given ? given() : WorkerPool.launch(P));
   const getPool = async (): Promise<WorkerPool> => {
-    const pool = given instanceof WorkerPool ? given : given ? await given() : await WorkerPool.open(P);
+    const pool = await launch();
+    await pool.ready;
     if (pool.size !== P) throw new OptionError(`the pool has ${pool.size} workers, not ${P}`);
     return pool;
   };
@@ -102,8 +113,21 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
   let handoffTransitions = 0;
   // Small runs stay here: BFS on this thread until the handoff point (bitstate and shards start on the workers).
   if (handoffAt !== undefined && rest.bitstate === undefined && !shard) {
-    const single = explorers.bfs(cm, { ...mainOptions, handoffAt, handoffFrontier: handoffFrontier ?? 1024 }, init);
+    const warm = (pool: WorkerPool): void => {
+      if (pool.size === P) pool.warm(source, partOptions);
+    };
+    const handoffNear = {
+      states: Math.floor(handoffAt * HANDOFF_NEAR),
+      then: () => {
+        const p = launch();
+        if (p instanceof WorkerPool) warm(p);
+        else p.then(warm, () => undefined);
+      },
+    };
+    const single = explorers.bfs(cm, { ...mainOptions, handoffAt, handoffFrontier: handoffFrontier ?? 1024, handoffNear }, init);
     if (!single.handoff) {
+      // Started near the end for nothing: a pool of this run's own is closed.
+      if (launched !== undefined && !given) await (await launched).close();
       return { ...report(cm, init, { ...rest, strategy }, context, started, exploredOf(single.search, single.queuePeakBytes, false)), workers: 1 };
     }
     ({ search } = single);
@@ -111,18 +135,17 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
     const { index, level } = single.handoff;
     const H = search.store.size;
     handoffTransitions = search.transitions;
-    // The frontier goes to every part, each keeping its own; this thread's share goes back on its queue.
+    // The frontier is split among the parts; this thread's share goes back on its queue.
     prefix = {
       table: shared(search.store.dump().table),
-      frontier: sharedBytes(frontierOf(queue)),
+      ...splitFrontier(frontierOf(queue).pieces, index, P),
       shapes: search.codec.templates.map((t) => t.shape),
-      next: index,
       states: H,
       level,
       depth: search.depth,
       budget: rest.maxStates !== undefined ? rest.maxStates - H : Infinity,
     };
-    const firstRefs = shareOfFrontier(prefix.frontier, index, 0, P, (tid) => tid, queue);
+    const firstRefs = queueShare(prefix, 0, (tid) => tid, queue);
     if (prefix.budget !== Infinity) search.maxStates = H + Math.ceil(prefix.budget / P);
     if (rest.memoryMB !== undefined) search.memoryLimit = memoryShare;
     start = { level, firstRefs, local: H, stopped: false };
@@ -198,17 +221,6 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
   } finally {
     if (!given) await pool.close();
   }
-}
-
-/** Frontier pieces as one block of shared memory (the workers read it without a copy each). */
-function sharedBytes(f: { pieces: Uint8Array[]; bytes: number }): Uint8Array {
-  const s = new Uint8Array(new SharedArrayBuffer(f.bytes));
-  let at = 0;
-  for (const p of f.pieces) {
-    s.set(p, at);
-    at += p.byteLength;
-  }
-  return s;
 }
 
 /** A copy of `a` in shared memory (the workers read it without a copy each). */

@@ -53,15 +53,16 @@ export interface PartRun {
 
 /**
  * Where the main thread handed its BFS over, at a level boundary: its fingerprint table, the next
- * level's states (the frontier, from index `next` on, each with its codec template id, and those
- * templates' shapes) and that level's depth. `states` is how many it had stored: their indexes
+ * level's states (the frontier, split among the parts, each state with its codec template id, and
+ * those templates' shapes) and that level's depth. `states` is how many it had stored: their indexes
  * stay their references, and the parts number their own states from there.
  */
 export interface Prefix {
   table: Int32Array;
-  frontier: Uint8Array;
+  /** Per part: the records of the frontier states it owns, and their references (`splitFrontier`). */
+  frontiers: Uint8Array[];
+  refs: Int32Array[];
   shapes: Shape[];
-  next: number;
   states: number;
   level: number;
   depth: number;
@@ -73,7 +74,7 @@ export interface Prefix {
 export interface LevelStart {
   level: number;
   /** The references of the first level's queued states, when they are not this part's own (a handoff). */
-  firstRefs: number[] | null;
+  firstRefs: Int32Array | null;
   /** This part's local index of its next own state. */
   local: number;
   /** A finding (on the initial state) stopped the part before it began. */
@@ -83,7 +84,7 @@ export interface LevelStart {
 /** Records whose store slots are read ahead at once. */
 const PREFETCH = 32;
 /** The most bytes of successors a part keeps from states it expanded ahead of their level. */
-const EARLY_BYTES = 16 << 20;
+const EARLY_BYTES = 8 << 20;
 /** States expanded ahead at a time, between looks at the peers. */
 const EARLY_STEP = 16;
 
@@ -420,15 +421,15 @@ class Records {
  * through them are the main thread's) and the frontier states it owns, queued in order. Returns
  * those states' references.
  */
-function takeOver<S>(search: Search<S>, queue: ByteFifo, part: number, parts: number, prefix: Prefix): number[] {
-  const { table, frontier } = prefix;
+function takeOver<S>(search: Search<S>, queue: ByteFifo, part: number, parts: number, prefix: Prefix): Int32Array {
+  const { table } = prefix;
   const store = search.store;
   for (let j = 0; j < table.length; j += 2) {
     const lo = table[j];
     const hi = table[j + 1];
     if ((lo !== 0 || hi !== 0) && ownerOf(hi, parts) === part) store.add(lo, hi, -1, -1);
   }
-  const firstRefs = shareOfFrontier(frontier, prefix.next, part, parts, templatesFor(search.codec, prefix.shapes), queue);
+  const firstRefs = queueShare(prefix, part, templatesFor(search.codec, prefix.shapes), queue);
   releasePrefix(prefix);
   search.depth = prefix.depth;
   if (prefix.budget !== Infinity) search.maxStates = store.size + Math.ceil(prefix.budget / parts);
@@ -441,25 +442,51 @@ function takeOver<S>(search: Search<S>, queue: ByteFifo, part: number, parts: nu
  */
 export function releasePrefix(prefix: Prefix): void {
   prefix.table = new Int32Array(0);
-  prefix.frontier = new Uint8Array(0);
+  prefix.frontiers = [];
+  prefix.refs = [];
 }
 
 /**
- * Queue the states of frontier bytes that `part` owns (with their templates mapped by
- * `template`), and return their references: the frontier's states are `next`, `next + 1`, ….
+ * Split a frontier (`frontierOf`'s pieces; its states are references `next`, `next + 1`, …)
+ * among `parts` parts by owner: per part, the records of its states, in order, in shared memory,
+ * and their references. The thread that hands over does it once, as it takes its own share, so
+ * that no worker has to fingerprint the whole frontier again before it starts.
  */
-export function shareOfFrontier(frontier: Uint8Array, next: number, part: number, parts: number, template: (tid: number) => number, queue: ByteFifo): number[] {
-  const refs: number[] = [];
-  let ref = next;
-  forEachRecord(frontier, (words, start, len, tid) => {
-    fingerprint(words, len, start);
-    if (ownerOf(fp.hi, parts) === part) {
-      queue.push(words, start, len, template(tid));
-      refs.push(ref);
-    }
-    ref++;
-  });
-  return refs;
+export function splitFrontier(pieces: readonly Uint8Array[], next: number, parts: number): { frontiers: Uint8Array[]; refs: Int32Array[] } {
+  const owners: number[] = [];
+  const bytes = new Array<number>(parts).fill(0);
+  const counts = new Array<number>(parts).fill(0);
+  for (const piece of pieces) {
+    forEachRecord(piece, (words, start, len) => {
+      fingerprint(words, len, start);
+      const owner = ownerOf(fp.hi, parts);
+      owners.push(owner);
+      bytes[owner] += 8 + ((len + 3) & ~3);
+      counts[owner]++;
+    });
+  }
+  const frontiers = bytes.map((b) => new Uint8Array(new SharedArrayBuffer(b)));
+  const refs = counts.map((c) => new Int32Array(new SharedArrayBuffer(4 * c)));
+  const at = new Array<number>(parts).fill(0);
+  const filled = new Array<number>(parts).fill(0);
+  let k = 0;
+  for (const piece of pieces) {
+    forEachRecord(piece, (_words, start, len) => {
+      const owner = owners[k];
+      const size = 8 + ((len + 3) & ~3);
+      frontiers[owner].set(piece.subarray(start - 8, start - 8 + size), at[owner]);
+      at[owner] += size;
+      refs[owner][filled[owner]++] = next + k;
+      k++;
+    });
+  }
+  return { frontiers, refs };
+}
+
+/** Queue this part's share of a prefix's frontier (templates mapped by `template`); returns those states' references. */
+export function queueShare(prefix: Prefix, part: number, template: (tid: number) => number, queue: ByteFifo): Int32Array {
+  forEachRecord(prefix.frontiers[part], (words, start, len, tid) => queue.push(words, start, len, template(tid)));
+  return prefix.refs[part];
 }
 
 /** A part's account of its run, as the workers send it and this thread's part is counted with theirs. */

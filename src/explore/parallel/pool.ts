@@ -77,6 +77,17 @@ export class WorkerPool {
 
   /** Start `size − 1` workers (size ≥ 2 parts, counting this thread) and wire the parts to each other. */
   static async open(size: number): Promise<WorkerPool> {
+    const pool = WorkerPool.launch(size);
+    await pool.ready;
+    return pool;
+  }
+
+  /**
+   * Start the workers and return at once: they start up on the other cores while this thread
+   * goes on (a search it runs meanwhile does not let it take their answers, so it cannot await
+   * them). `ready` settles once every worker has answered; `warm` may be sent before.
+   */
+  static launch(size: number): WorkerPool {
     if (!Number.isInteger(size) || size < 2) throw new RangeError(`a worker pool has at least 2 parts (this thread and a worker), got ${size}`);
     const pool = new WorkerPool(size);
     const ports: (MessagePort | null)[][] = Array.from({ length: size }, () => Array<MessagePort | null>(size).fill(null));
@@ -88,22 +99,39 @@ export class WorkerPool {
       }
     }
     ports[0].forEach((p, i) => (pool.ports[i] = p));
-    try {
-      await pool.all(
-        (i) => {
-          const mine = ports[i];
-          const control = pool.control.buffer as SharedArrayBuffer;
-          const progress = pool.progress.buffer as SharedArrayBuffer;
-          pool.post(i, { type: 'init', part: i, parts: size, ports: mine, control, progress }, mine.filter((p): p is MessagePort => p !== null));
-        },
-        (m) => m.type === 'ready',
-      );
-    } catch (e) {
-      // The workers that did start would keep the process alive.
-      await pool.close();
-      throw e;
-    }
+    const answered = pool.all(
+      (i) => {
+        const mine = ports[i];
+        const control = pool.control.buffer as SharedArrayBuffer;
+        const progress = pool.progress.buffer as SharedArrayBuffer;
+        pool.post(i, { type: 'init', part: i, parts: size, ports: mine, control, progress }, mine.filter((p): p is MessagePort => p !== null));
+      },
+      (m) => m.type === 'ready',
+    );
+    // The workers that did start would keep the process alive.
+    pool.ready = answered.then(
+      () => undefined,
+      async (e: unknown) => {
+        await pool.close();
+        throw e;
+      },
+    );
+    // Settled by whoever awaits it; a pool launched and never used must not fail the process.
+    pool.ready.catch(() => undefined);
     return pool;
+  }
+
+  /** Settles once every worker is up and wired (see `launch`). */
+  ready: Promise<void> = Promise.resolve();
+
+  /**
+   * Have the workers load a model and run it briefly, on their own, before a run of it is handed
+   * to them (a handoff): they then start that run with the model loaded and its code compiled, as
+   * this thread's is. Nothing is answered; a failure here shows again in the run.
+   */
+  warm(source: ModelSource, options: PartOptions): void {
+    if (this.failure || this.closed || this.aborted) return;
+    for (let part = 1; part < this.size; part++) this.post(part, { type: 'warm', source, options });
   }
 
   /** Part 0's exchange (this thread's), for a run's codec. */

@@ -21,6 +21,7 @@ export const PROGRESS_FIELDS = 5;
 export type ToWorker =
   | { type: 'init'; part: number; parts: number; ports: (MessagePort | null)[]; control: SharedArrayBuffer; progress: SharedArrayBuffer }
   | { type: 'run'; id: number; source: ModelSource; options: PartOptions; memoryShare: number; prefix?: Prefix }
+  | { type: 'warm'; source: ModelSource; options: PartOptions }
   | { type: 'links' };
 
 export type FromWorker =

@@ -7,13 +7,14 @@
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { prepare } from '../check.js';
+import { explorers } from '../registry.js';
 import type { Model } from '../../model/types.js';
 import type { Progress } from '../types.js';
 import type { SeenSet } from '../../state/store.js';
 import { abort, Aborted, Exchange } from './exchange.js';
 import { partitionedBfs, partReport } from './part.js';
 import { PROGRESS_FIELDS, type FromWorker, type ToWorker } from './protocol.js';
-import { loadSource } from './source.js';
+import { loadSource, type ModelSource } from './source.js';
 import { DEFAULT_SHARD_SEED, shardModel } from '../shard.js';
 
 const port = parentPort!;
@@ -46,6 +47,9 @@ port.on('message', (m: ToWorker) => {
         post({ type: 'failed', id: m.id, aborted: e instanceof Aborted, error: describe(e) });
       });
       return;
+    case 'warm':
+      void warm(m);
+      return;
     case 'links': {
       const links = lastStore ? lastStore.links() : { parents: new Int32Array(0), via: new Int32Array(0) };
       lastStore = null;
@@ -60,10 +64,32 @@ function describe(e: unknown): { name: string; message: string; stack?: string }
   return { name: 'Error', message: String(e) };
 }
 
-async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
-  const key = JSON.stringify(m.source);
+/** The model of a source, loaded once. */
+function modelOf(source: ModelSource): Promise<Model> {
+  const key = JSON.stringify(source);
   let model = models.get(key);
-  if (!model) models.set(key, (model = loadSource(m.source)));
+  if (!model) models.set(key, (model = loadSource(source)));
+  return model;
+}
+
+/** States a warm-up search stores: enough for V8 to compile the model's hot code (its runners, codecs, the store's). */
+const WARM_STATES = 20_000;
+
+/**
+ * Load a model ahead of its run and search a little of it, results thrown away: the run that
+ * follows (a handoff's) then starts with compiled code. Failures are left for the run to report.
+ */
+async function warm(m: Extract<ToWorker, { type: 'warm' }>): Promise<void> {
+  try {
+    const { cm, init } = prepare(await modelOf(m.source), m.options);
+    explorers.bfs(cm, { deadlock: m.options.deadlock, symmetry: m.options.symmetry, maxStates: WARM_STATES }, init);
+  } catch {
+    // The run reports it.
+  }
+}
+
+async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
+  const model = modelOf(m.source);
   // A shard's model is permuted the same way as on the main thread (explore/shard.ts).
   const shard = m.options.shard;
   const built = shard ? shardModel(await model, { ...shard, seed: shard.seed ?? DEFAULT_SHARD_SEED }) : await model;
