@@ -34,6 +34,24 @@ export type OnChunk = (peer: number, chunk: Chunk, templates: (Template | undefi
  */
 const SENT_CACHE = 1 << 12;
 
+/**
+ * Write a record at `dst[at]`: its header, then the `length` bytes of its encoding, which are
+ * `src` from byte `start` (a multiple of 4). Returns where it ends. `dst` must have room.
+ */
+export function writeRecord(dst: Int32Array, at: number, lo: number, hi: number, parent: number, via: number, src: Int32Array, start: number, length: number, template: number): number {
+  dst[at] = lo;
+  dst[at + 1] = hi;
+  dst[at + 2] = parent;
+  dst[at + 3] = via;
+  dst[at + 4] = template;
+  dst[at + 5] = length;
+  const n = (length + 3) >> 2;
+  const from = start >> 2;
+  const to = at + HEADER_WORDS;
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
+  return to + n;
+}
+
 /** A chunk of records, as posted; `shapes` announces templates used in it for the first time. */
 export interface Chunk {
   kind: 'chunk';
@@ -144,16 +162,7 @@ class Outbox {
       if (template < 1024) this.announced[template] = 1;
       this.shapes.push({ id: template, shape: this.codec.templates[template].shape });
     }
-    chunk[at] = lo;
-    chunk[at + 1] = hi;
-    chunk[at + 2] = parent;
-    chunk[at + 3] = via;
-    chunk[at + 4] = template;
-    chunk[at + 5] = length;
-    const from = start >> 2;
-    const to = at + HEADER_WORDS;
-    for (let i = 0; i < n; i++) chunk[to + i] = words[from + i];
-    this.used = to + n;
+    this.used = writeRecord(chunk, at, lo, hi, parent, via, words, start, length, template);
     return true;
   }
 

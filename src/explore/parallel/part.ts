@@ -32,7 +32,7 @@ import { forEachRecord, templatesFor } from '../resume.js';
 import { ownerOf, Search, type Finding, type Route } from '../search.js';
 import { sketchOfStore } from '../shard.js';
 import type { ExploreOptions } from '../types.js';
-import { FOUND, HEADER_WORDS, STOPPED, type Exchange, type Idle, type OnChunk } from './exchange.js';
+import { FOUND, HEADER_WORDS, STOPPED, writeRecord, type Exchange, type Idle, type OnChunk } from './exchange.js';
 import { identityOf, type PartReport } from './protocol.js';
 
 /** What a part found, for its report. */
@@ -394,19 +394,8 @@ class Records {
 
   /** Add the record of a successor whose encoding is `length` bytes of `src` from byte `start` (a multiple of 4). */
   push(lo: number, hi: number, parent: number, via: number, src: Int32Array, start: number, length: number, template: number): void {
-    const n = (length + 3) >> 2;
-    this.room(HEADER_WORDS + n);
-    const dst = this.words;
-    const to = this.used;
-    dst[to] = lo;
-    dst[to + 1] = hi;
-    dst[to + 2] = parent;
-    dst[to + 3] = via;
-    dst[to + 4] = template;
-    dst[to + 5] = length;
-    const from = start >> 2;
-    for (let i = 0; i < n; i++) dst[to + HEADER_WORDS + i] = src[from + i];
-    this.used = to + HEADER_WORDS + n;
+    this.room(HEADER_WORDS + ((length + 3) >> 2));
+    this.used = writeRecord(this.words, this.used, lo, hi, parent, via, src, start, length, template);
     this.count++;
   }
 

@@ -1,9 +1,10 @@
 /**
  * A worker thread of a parallel check: one part of the partitioned search (part.ts; the main
- * thread is part 0). It is told
- * its part and its peers' ports once ('init'), then runs searches ('run': a model source and the
- * options), reporting each ('done') and handing over its parent links when the main thread
- * rebuilds a trace ('links'). Failures are reported as messages, never thrown at the main thread.
+ * thread is part 0). It is told its part and its peers' ports once ('init'), then runs searches
+ * ('run': a model source and the options), reporting each ('done') and handing over its parent
+ * links when the main thread rebuilds a trace ('links'). Before a handoff it may be asked to load
+ * a model and run it briefly ('warm'), with no answer. Failures are reported as messages, never
+ * thrown at the main thread.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { prepare } from '../check.js';
@@ -72,8 +73,15 @@ function modelOf(source: ModelSource): Promise<Model> {
   return model;
 }
 
-/** States a warm-up search stores: enough for V8 to compile the model's hot code (its runners, codecs, the store's). */
+/**
+ * A warm-up search stops at this many states or this long, whichever comes first: enough for V8
+ * to compile the model's hot code (its runners, codecs, the store's), and short of the handoff.
+ */
 const WARM_STATES = 20_000;
+const WARM_MS = 100;
+
+/** Thrown to end a warm-up search on time. */
+class Warmed extends Error {}
 
 /**
  * Load a model ahead of its run and search a little of it, results thrown away: the run that
@@ -82,9 +90,12 @@ const WARM_STATES = 20_000;
 async function warm(m: Extract<ToWorker, { type: 'warm' }>): Promise<void> {
   try {
     const { cm, init } = prepare(await modelOf(m.source), m.options);
-    explorers.bfs(cm, { deadlock: m.options.deadlock, symmetry: m.options.symmetry, maxStates: WARM_STATES }, init);
+    const enough = (): never => {
+      throw new Warmed();
+    };
+    explorers.bfs(cm, { deadlock: m.options.deadlock, symmetry: m.options.symmetry, maxStates: WARM_STATES, onProgress: enough, progressEveryMs: WARM_MS }, init);
   } catch {
-    // The run reports it.
+    // Warmed, or a failure the run reports.
   }
 }
 
