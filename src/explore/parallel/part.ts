@@ -83,8 +83,18 @@ export interface LevelStart {
 
 /** Records whose store slots are read ahead at once. */
 const PREFETCH = 32;
-/** The most bytes of successors a part keeps from states it expanded ahead of their level. */
-const EARLY_BYTES = 8 << 20;
+/**
+ * The bytes of successors a part keeps from states it expanded ahead of their level: a quarter
+ * of its level's queue (waits grow with the levels), from 4 to 64 MiB (on philosophers N = 18,
+ * about 10 MiB at the widest levels). Expanding ahead fills the waits that come and go from
+ * level to level; when one part is the slower at every level, the other has nothing of the
+ * slower part's to do, and more room would only move its own work earlier.
+ */
+const EARLY_SHARE = 4;
+const EARLY_MIN = 4 << 20;
+const EARLY_MAX = 64 << 20;
+/** Room a buffer of records keeps past its limit, for the batch that crosses it. */
+const RECORDS_SLACK = 1 << 18;
 /** States expanded ahead at a time, between looks at the peers. */
 const EARLY_STEP = 16;
 
@@ -167,7 +177,7 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
 
   /** Expand a few of the next level's states ahead (see above); false when there is nothing to do. */
   const expandEarly: Idle = () => {
-    if (!earlyOk || stopped || earlyStop !== null || queue.length === 0 || early.used * 4 >= EARLY_BYTES) return false;
+    if (!earlyOk || stopped || earlyStop !== null || queue.length === 0 || early.used * 4 >= early.limitBytes) return false;
     search.deferred = keepEarly;
     try {
       for (let i = 0; i < EARLY_STEP && queue.length > 0; i++) {
@@ -324,6 +334,7 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
     earlyStates = 0;
     earlyStop = null;
     earlyOk = ahead !== 'never' && !stopped && level + 1 < search.maxDepth && search.memoryLimit === Infinity;
+    early.limitBytes = Math.min(EARLY_MAX, Math.max(EARLY_MIN, queue.bytes / EARLY_SHARE));
     earlyLevel = level + 1;
     for (let i = 0; i < count && !stopped; i++) {
       queue.pop();
@@ -371,11 +382,14 @@ class Records {
   /** Records held. */
   count = 0;
   peakBytes = 0;
+  /** Bytes the records should stay within (the buffer grows to it and a little past, not to twice it). */
+  limitBytes = Infinity;
 
   /** Room for `n` more words. */
   private room(n: number): void {
     if (this.used + n <= this.words.length) return;
-    const bigger = new Int32Array(Math.max(this.words.length * 2, this.used + n));
+    const cap = (this.limitBytes + RECORDS_SLACK) / 4;
+    const bigger = new Int32Array(Math.max(Math.min(this.words.length * 2, cap), this.used + n));
     bigger.set(this.words.subarray(0, this.used));
     this.words = bigger;
     if (bigger.byteLength > this.peakBytes) this.peakBytes = bigger.byteLength;
