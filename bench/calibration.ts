@@ -56,6 +56,9 @@ interface Ours {
   baselineRssMB: number;
   deadlockSteps?: number;
   violation?: string;
+  /** With workers: each part's time waiting for the others (ms), and the states it expanded ahead meanwhile. */
+  waitedMs?: number[];
+  expandedAhead?: number[];
 }
 
 /** Child mode: one run, one JSON line on stdout. With workers > 1, the pool starts before the clock does. */
@@ -78,6 +81,10 @@ async function child(n: number, deadlock: boolean, workers: number): Promise<voi
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     baselineRssMB,
   };
+  if (r.parts) {
+    out.waitedMs = r.parts.map((p) => p.waitedMs);
+    out.expandedAhead = r.parts.map((p) => p.expandedAhead);
+  }
   if (r.violation) {
     out.violation = r.violation.kind === r.violation.name ? r.violation.kind : `${r.violation.kind} ${r.violation.name}`;
     out.deadlockSteps = r.violation.trace.steps.length;
@@ -265,10 +272,11 @@ function printTables(env: Record<string, unknown>, rows: Row[], dn: number, dls:
   console.log(`node ${env.node}, ${env.cpu} (${env.cores} cores), SPIN: ${env.spin}`);
   const ours = rows.flatMap((r): { r: Row; o: OursRun | undefined }[] => (r.ours.length ? r.ours.map((o) => ({ r, o })) : [{ r, o: undefined }]));
   table('ours (fresh node process per run; seconds = engine durationMs; with workers, the pool starts before the clock)',
-    ['N', 'workers', 'states', 'closed form', 'transitions', 's', 'states/s', 'speed-up', 'RSS before MB', 'peak RSS MB', 'B/state RSS', 'B/state engine'],
+    ['N', 'workers', 'states', 'closed form', 'transitions', 's', 'states/s', 'speed-up', 'RSS before MB', 'peak RSS MB', 'B/state RSS', 'B/state engine', 'waited s (per part)', 'expanded ahead'],
     ours.map(({ r, o }) => o
       ? [String(r.n), String(o.workers), int(o.states), int(r.expected), int(o.transitions), sec(o.durationMs), int(o.statesPerSec),
-        ratio(o.statesPerSec / r.ours[0].statesPerSec), mb(o.baselineRssMB), mb(o.peakRssMB), int(o.rssBytesPerState), int(o.engineBytesPerState)]
+        ratio(o.statesPerSec / r.ours[0].statesPerSec), mb(o.baselineRssMB), mb(o.peakRssMB), int(o.rssBytesPerState), int(o.engineBytesPerState),
+        o.waitedMs ? o.waitedMs.map((w) => (w / 1000).toFixed(2)).join(' / ') : '-', o.expandedAhead ? int(o.expandedAhead.reduce((a, b) => a + b, 0)) : '-']
       : [String(r.n), '-', `crashed: ${r.oursError}`]));
   const ceilings = rows.flatMap((r) => (r.ceiling ?? []).map((c) => ({ r, c, o: r.ours.find((o) => o.workers === c.workers) })));
   if (ceilings.length) {
