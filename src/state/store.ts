@@ -210,9 +210,15 @@ export class StateStore extends LinkedStore implements SeenSet {
     }
   }
 
-  private rehash(): void {
+  /** Make room for `states` states in all, at once (growing as `add` would, but in one step). */
+  reserve(states: number): void {
+    let cap = this.mask + 1;
+    while (cap * MAX_LOAD < states) cap *= 2;
+    if (cap > this.mask + 1) this.rehash(cap);
+  }
+
+  private rehash(cap = (this.mask + 1) * 2): void {
     const old = this.slots;
-    const cap = (this.mask + 1) * 2;
     const slots = freshInt32(cap * 2);
     const mask = cap - 1;
     for (let j = 0; j < old.length; j += 2) {

@@ -21,6 +21,19 @@ describe('StateStore', () => {
     expect(store.path(3)).toEqual([1, 2, 3]);
     expect(store.dump().table.length).toBe(2 * 131_072);
   });
+
+  it('reserves room at once, keeping what it holds, and then grows no more until past it', () => {
+    const store = new StateStore(16);
+    for (let i = 0; i < 500; i++) store.add(lo(i), hi(i), -1, -1);
+    store.reserve(50_000);
+    const table = store.dump().table;
+    expect(table.length).toBe(2 * 131_072);
+    for (let i = 0; i < 500; i++) expect(store.has(lo(i), hi(i))).toBe(true);
+    for (let i = 500; i < 50_000; i++) expect(store.add(lo(i), hi(i), -1, -1)).toBe(i);
+    expect(store.dump().table).toBe(table);
+    store.reserve(10);
+    expect(store.dump().table).toBe(table);
+  });
 });
 
 describe('freshInt32', () => {

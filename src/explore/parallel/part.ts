@@ -24,6 +24,7 @@
  */
 import type { CompiledModel } from '../../model/compile.js';
 import { BitStateStore } from '../../state/bitstate.js';
+import { StateStore } from '../../state/store.js';
 import type { Codec, Template } from '../../state/codec.js';
 import { fingerprint, fp } from '../../state/fingerprint.js';
 import { ByteFifo } from '../../state/queue.js';
@@ -427,6 +428,9 @@ class Records {
 function takeOver<S>(search: Search<S>, queue: ByteFifo, part: number, parts: number, prefix: Prefix): Int32Array {
   const { table } = prefix;
   const store = search.store;
+  // Its share of the stored states, and room for them at once rather than through every doubling
+  // (measured at philosophers N=16: 55–69 ms for this loop, against 72–134 ms growing as it goes).
+  if (store instanceof StateStore) store.reserve(Math.ceil((prefix.states / parts) * 1.05));
   for (let j = 0; j < table.length; j += 2) {
     const lo = table[j];
     const hi = table[j + 1];
