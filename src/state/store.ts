@@ -8,6 +8,12 @@ import { freshInt32 } from './fresh.js';
 
 const MAX_LOAD = 0.75;
 
+/** The least power-of-two capacity from `cap` on that holds `states` within the load factor. */
+function capacityFor(states: number, cap = 1 << 10): number {
+  while (cap * MAX_LOAD < states) cap *= 2;
+  return cap;
+}
+
 /**
  * What the search needs of a seen-set: the exact `StateStore` below, or the bitstate store
  * (state/bitstate.ts), which keeps k bits per state and may take a new state for a seen one.
@@ -133,8 +139,7 @@ export class StateStore extends LinkedStore implements SeenSet {
 
   constructor(expectedStates = 1 << 16) {
     super(Math.max(1024, Math.min(expectedStates, 1 << 24)));
-    let cap = 1 << 10;
-    while (cap * MAX_LOAD < expectedStates) cap *= 2;
+    const cap = capacityFor(expectedStates);
     this.slots = freshInt32(cap * 2);
     this.mask = cap - 1;
   }
@@ -212,8 +217,7 @@ export class StateStore extends LinkedStore implements SeenSet {
 
   /** Make room for `states` states in all, at once (growing as `add` would, but in one step). */
   reserve(states: number): void {
-    let cap = this.mask + 1;
-    while (cap * MAX_LOAD < states) cap *= 2;
+    const cap = capacityFor(states, this.mask + 1);
     if (cap > this.mask + 1) this.rehash(cap);
   }
 

@@ -34,6 +34,9 @@ export type OnChunk = (peer: number, chunk: Chunk, templates: (Template | undefi
  */
 const SENT_CACHE = 1 << 12;
 
+/** The words of the record at `words[at]`: its header and its encoding, padded to a word. */
+export const recordWords = (words: Int32Array, at: number): number => HEADER_WORDS + ((words[at + 5] + 3) >> 2);
+
 /**
  * Write a record at `dst[at]`: its header, then the `length` bytes of its encoding, which are
  * `src` from byte `start` (a multiple of 4). Returns where it ends. `dst` must have room.

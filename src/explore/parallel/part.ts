@@ -33,7 +33,7 @@ import { forEachRecord, templatesFor } from '../resume.js';
 import { ownerOf, Search, type Finding, type Route } from '../search.js';
 import { sketchOfStore } from '../shard.js';
 import type { ExploreOptions } from '../types.js';
-import { FOUND, HEADER_WORDS, STOPPED, writeRecord, type Exchange, type Idle, type OnChunk } from './exchange.js';
+import { FOUND, HEADER_WORDS, recordWords, STOPPED, writeRecord, type Exchange, type Idle, type OnChunk } from './exchange.js';
 import { identityOf, type PartReport } from './protocol.js';
 
 /** What a part found, for its report. */
@@ -221,16 +221,16 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
     for (let at = 0; at < end; ) {
       const parent = words[at + 2];
       let stop = at;
-      while (stop < end && words[stop + 2] === parent) stop += HEADER_WORDS + ((words[stop + 5] + 3) >> 2);
+      while (stop < end && words[stop + 2] === parent) stop += recordWords(words, stop);
       ex.beat();
-      for (let r = at; r < stop; r += HEADER_WORDS + ((words[r + 5] + 3) >> 2)) {
+      for (let r = at; r < stop; r += recordWords(words, r)) {
         const owner = ownerOf(words[r + 1], parts);
         if (owner === part) continue;
         search.transitions++;
         ex.send(owner, words[r], words[r + 1], parent, words[r + 3], words, (r + HEADER_WORDS) * 4, words[r + 5], words[r + 4]);
       }
       let fetchedTo = at;
-      for (let r = at; r < stop; r += HEADER_WORDS + ((words[r + 5] + 3) >> 2)) {
+      for (let r = at; r < stop; r += recordWords(words, r)) {
         if (r >= fetchedTo) fetchedTo = readAhead(words, r, stop);
         if (ownerOf(words[r + 1], parts) !== part) continue;
         search.transitions++;
@@ -263,7 +263,7 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
     let to = at;
     for (; k < PREFETCH && to < end; k++) {
       slotsAhead[k] = words[to];
-      to += HEADER_WORDS + ((words[to + 5] + 3) >> 2);
+      to += recordWords(words, to);
     }
     prefetched ^= search.store.prefetch(slotsAhead, k);
     return to;
@@ -277,7 +277,7 @@ export function runLevels<S>(search: Search<S>, queue: ByteFifo, ex: Exchange, s
     let fetchedTo = 0;
     for (let at = 0; at < chunk.used; ) {
       if (at >= fetchedTo) fetchedTo = readAhead(words, at, chunk.used);
-      const n = HEADER_WORDS + ((words[at + 5] + 3) >> 2);
+      const n = recordWords(words, at);
       if (!store.has(words[at], words[at + 1])) {
         if (atBound) beyond = true;
         else pending[peer].append(words, at, n, ours(map, words[at + 4]));
