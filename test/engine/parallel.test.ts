@@ -12,6 +12,7 @@ import { Codec } from '../../src/state/codec.js';
 import { fp } from '../../src/state/fingerprint.js';
 import { checkParallel } from '../../src/explore/parallel/check-parallel.js';
 import { splitFrontier } from '../../src/explore/parallel/part.js';
+import { controlLayout } from '../../src/explore/parallel/exchange.js';
 import { forEachRecord, frontierOf } from '../../src/explore/resume.js';
 import { ByteFifo } from '../../src/state/queue.js';
 import { WorkerPool } from '../../src/explore/parallel/pool.js';
@@ -325,6 +326,23 @@ describe('swarm shards on workers', () => {
   it('a shard with a state budget searches depth-first, on this thread', async () => {
     const r = await checkParallel(philosophers(8), { deadlock: false, maxStates: 100, shard: { index: 2, count: 2 }, source: phil(8), pool: two });
     expect(r).toMatchObject({ workers: 1, strategy: 'dfs', states: 100 });
+  });
+});
+
+describe('the shared control block', () => {
+  it('gives each part its own cache lines for the words it writes at every state or chunk', () => {
+    for (const parts of [2, 3, 8, 64]) {
+      const { mail, beat, status, line } = controlLayout(parts);
+      expect(line * 4).toBeGreaterThanOrEqual(128);
+      // Every mail counter and heartbeat starts a line of its own, past the barrier's words, before the status banks.
+      const words = [...mail, ...beat].sort((a, b) => a - b);
+      expect(words[0]).toBeGreaterThanOrEqual(line);
+      for (const [i, w] of words.entries()) {
+        expect(w % line).toBe(0);
+        if (i > 0) expect(w - words[i - 1]).toBeGreaterThanOrEqual(line);
+      }
+      expect(status).toBeGreaterThanOrEqual(words[words.length - 1] + line);
+    }
   });
 });
 

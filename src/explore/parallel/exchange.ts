@@ -85,16 +85,29 @@ export class Aborted extends Error {
 
 /**
  * Layout of the control block (Int32Array over a SharedArrayBuffer): the barrier's arrival
- * count and generation, the abort flag, a mail counter per part, a heartbeat per part, then two
- * banks (by level parity) of per-part status: the next level's frontier size and flags.
+ * count and generation, the abort flag, a line per part for its mail counter, one per part for
+ * its heartbeat, then two banks (by level parity) of per-part status: the next level's frontier size and flags.
  */
 const ARRIVED = 0;
 const GENERATION = 1;
 const ABORT = 2;
-const MAIL = 4;
-const beatAt = (parts: number): number => MAIL + parts;
-const statusAt = (parts: number): number => MAIL + 2 * parts;
+/**
+ * Words per line of the block (128 bytes: a cache line and the one the core fetches with it).
+ * Each part's mail counter and heartbeat sit on lines of their own, so that a part bumping its
+ * heartbeat at every state does not take from its peers' caches the line they poll.
+ */
+const LINE = 32;
+const mailAt = (part: number): number => LINE * (1 + part);
+const beatAt = (parts: number, part: number): number => LINE * (1 + parts + part);
+const statusAt = (parts: number): number => LINE * (1 + 2 * parts);
 export const controlWords = (parts: number): number => statusAt(parts) + 4 * parts;
+/** Where each part's words are in the block (for tests): its mail counter and its heartbeat. */
+export const controlLayout = (parts: number): { mail: number[]; beat: number[]; status: number; line: number } => ({
+  mail: Array.from({ length: parts }, (_, p) => mailAt(p)),
+  beat: Array.from({ length: parts }, (_, p) => beatAt(parts, p)),
+  status: statusAt(parts),
+  line: LINE,
+});
 
 /**
  * A part that waits this long without a heartbeat from some peer gives the run up: that thread
@@ -117,7 +130,7 @@ export function abort(control: Int32Array): void {
   Atomics.store(control, ABORT, 1);
   Atomics.add(control, GENERATION, 1);
   Atomics.notify(control, GENERATION);
-  for (let i = MAIL; i < control.length; i++) Atomics.notify(control, i);
+  for (let i = LINE; i < control.length; i++) Atomics.notify(control, i);
 }
 
 /**
@@ -237,8 +250,8 @@ export class Exchange {
 
   private deliver(peer: number, message: PeerMessage, transfer: ArrayBuffer[] = []): void {
     this.ports[peer]!.postMessage(message, transfer);
-    Atomics.add(this.control, MAIL + peer, 1);
-    Atomics.notify(this.control, MAIL + peer);
+    Atomics.add(this.control, mailAt(peer), 1);
+    Atomics.notify(this.control, mailAt(peer));
   }
 
   /** Send what is queued and mark the end of `level` to every peer. */
@@ -261,7 +274,7 @@ export class Exchange {
    * noted. Cheap when nothing arrived (one shared read).
    */
   poll(level: number, onChunk: OnChunk): void {
-    const mail = Atomics.load(this.control, MAIL + this.part);
+    const mail = Atomics.load(this.control, mailAt(this.part));
     if (mail === this.polledAt) return;
     for (let peer = 0; peer < this.parts; peer++) {
       if (peer === this.part) continue;
@@ -282,7 +295,7 @@ export class Exchange {
    */
   receiveLevel(peer: number, level: number, onChunk: OnChunk, idle?: Idle): void {
     const port = this.ports[peer]!;
-    const mail = MAIL + this.part;
+    const mail = mailAt(this.part);
     while (!this.ended[peer]) {
       const seen = Atomics.load(this.control, mail);
       const got = receiveMessageOnPort(port);
@@ -348,7 +361,7 @@ export class Exchange {
 
   /** This part is alive (called at each state it expands or files, and each chunk it takes). */
   beat(): void {
-    this.control[beatAt(this.parts) + this.part]++;
+    this.control[beatAt(this.parts, this.part)]++;
   }
 
   /** Each peer's heartbeat as last seen, and when it last changed. */
@@ -358,11 +371,10 @@ export class Exchange {
   /** A second of waiting passed: beat, and give up if some peer has not beaten for STALL_MS. */
   private waited(): void {
     this.beat();
-    const at = beatAt(this.parts);
     const now = Date.now();
     for (let p = 0; p < this.parts; p++) {
       if (p === this.part) continue;
-      const b = this.control[at + p];
+      const b = this.control[beatAt(this.parts, p)];
       if (this.lastBeats[p] !== b || this.lastBeatAt[p] === undefined) {
         this.lastBeats[p] = b;
         this.lastBeatAt[p] = now;
