@@ -86,7 +86,8 @@ export class Aborted extends Error {
 /**
  * Layout of the control block (Int32Array over a SharedArrayBuffer): the barrier's arrival
  * count and generation, the abort flag, a line per part for its mail counter, one per part for
- * its heartbeat, then two banks (by level parity) of per-part status: the next level's frontier size and flags.
+ * its heartbeat, then two banks (by level parity) of per-part status: the next level's frontier
+ * size and flags.
  */
 const ARRIVED = 0;
 const GENERATION = 1;
@@ -130,7 +131,8 @@ export function abort(control: Int32Array): void {
   Atomics.store(control, ABORT, 1);
   Atomics.add(control, GENERATION, 1);
   Atomics.notify(control, GENERATION);
-  for (let i = LINE; i < control.length; i++) Atomics.notify(control, i);
+  // Parts sleep on the generation or on their mail counter, which starts a line: wake every line.
+  for (let i = LINE; i < control.length; i += LINE) Atomics.notify(control, i);
 }
 
 /**
