@@ -95,6 +95,13 @@ export class Search<S> {
    * every successor goes to this route, this part's own too, and none is filed.
    */
   deferred: Route | null = null;
+  /**
+   * While set (a parallel BFS on a shared table, explore/parallel/shared-bfs.ts), a new state that
+   * breaks a state property does not stop the search: its finding goes here, with its
+   * fingerprint, and filing goes on, so that every finding of a level is seen whichever thread
+   * stores which state.
+   */
+  collect: ((finding: Finding, lo: number, hi: number) => void) | null = null;
   /** Partitioned after a handoff: the states found before it are refs 0 … refBase - 1, and this part's own begin at local index localBase. */
   refBase = 0;
   localBase = 0;
@@ -105,11 +112,13 @@ export class Search<S> {
     readonly queueLength: () => number,
     /** Bytes held by the queue (or stack), for the memory limit. */
     readonly queueBytes: () => number = () => 0,
+    /** The seen-set, when it is not this search's own (the shared table of a parallel BFS). */
+    store?: SeenSet,
   ) {
     this.maxStates = options.maxStates ?? Infinity;
     this.maxDepth = options.maxDepth ?? Infinity;
     this.deadlock = options.deadlock ?? true;
-    this.store = options.bitstate !== undefined ? new BitStateStore(options.bitstate, options.bitstateHashes, { seed: options.bitstateSeed, sketch: options.sketch }) : new StateStore(Math.min(this.maxStates, 1 << 14));
+    this.store = store ?? (options.bitstate !== undefined ? new BitStateStore(options.bitstate, options.bitstateHashes, { seed: options.bitstateSeed, sketch: options.sketch }) : new StateStore(Math.min(this.maxStates, 1 << 14)));
     this.memoryLimit = this.rssLimit = options.memoryMB !== undefined ? options.memoryMB * 2 ** 20 : Infinity;
     this.nextProgress = this.started + (options.progressEveryMs ?? 2000);
     const stepCheck = cm.stepInvariants.length > 0 ? (s: unknown, next: unknown, j: number) => this.stepBroken(s as S, next as S, j) : null;
@@ -286,7 +295,11 @@ export class Search<S> {
     if (local < 0) return true;
     const ref = this.refBase + (local - this.localBase) * this.parts + this.part;
     if (depth > this.depth) this.depth = depth;
-    if (this.checkStates && !this.checkState(this.codec.templates[template].decode(bytes, start, start + length) as S, ref)) return false;
+    if (this.checkStates && !this.checkState(this.codec.templates[template].decode(bytes, start, start + length) as S, ref)) {
+      if (this.collect === null) return false;
+      this.collect(this.finding!, lo, hi);
+      this.finding = undefined;
+    }
     onNew(ref, bytes, start, length, template);
     if (store.size >= this.maxStates) {
       this.stoppedBy = 'max-states';

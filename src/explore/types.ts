@@ -52,8 +52,10 @@ export interface ExploreOptions {
   /** check with `bitstate`: a seed for the bit array's hash functions (0, the default: the unseeded ones; set for shards). */
   bitstateSeed?: number;
   /**
-   * check on workers: when a part expands states of the next level ahead of it (explore/parallel/
-   * part.ts). 'waiting' (the default): while it waits for its peers; 'always': also every one it
+   * check on workers, parts that own their states (explore/parallel/part.ts: runs with a state
+   * bound, a memory limit or bitstate, or any run this is set for — an unbounded run otherwise
+   * searches one shared table, shared-bfs.ts): when a part expands states of the next level ahead
+   * of it. 'waiting' (their default): while it waits for its peers; 'always': also every one it
    * has as soon as it has expanded its level, before it takes its peers' records; 'never'. The
    * result is the same with each (states, transitions, trace, counts exchanged): only time changes.
    */
@@ -186,7 +188,7 @@ export interface CheckResult {
   checkpointed?: boolean;
   /** check: the worker threads that ran the search (1: this thread). */
   workers?: number;
-  /** Parallel runs: successors sent between workers, and those a cache of fingerprints already sent spared. */
+  /** Parallel runs of parts that own their states: successors sent between workers, and those a cache of fingerprints already sent spared. */
   exchanged?: { sent: number; spared: number };
   /**
    * Parallel runs, per part (this thread first, then each worker): the states it stored itself

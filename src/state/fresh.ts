@@ -14,3 +14,10 @@ export function freshInt32(length: number): Int32Array {
   a.fill(0);
   return a;
 }
+
+/** The same in shared memory (a table every thread of a parallel search reads and writes). */
+export function freshShared(length: number): Int32Array {
+  const a = new Int32Array(new SharedArrayBuffer(4 * length));
+  a.fill(0);
+  return a;
+}

@@ -117,3 +117,17 @@ export const plane = (mode: 'step' | 'effect' | 'invariant' | 'deadlock' | 'none
     ],
     terminal: (s) => mode !== 'deadlock' && s.x === 7 && s.y === 7,
   });
+
+/**
+ * Six counters in 0..4, one step raises one: every state whose counters sum to 12 breaks
+ * `sumBelow12` (12 steps away), 1,751 of them at that depth at once, spread over many blocks of
+ * a level and so over the parts of a parallel search.
+ */
+export const spread = () =>
+  defineModel<{ c: number[] }>({
+    name: 'spread',
+    init: () => ({ c: [0, 0, 0, 0, 0, 0] }),
+    actions: [action('raise', range(6), (s, i) => s.c[i] < 4, (s, i) => { s.c[i]++; })],
+    invariants: [invariant('sumBelow12', (s) => s.c.reduce((a, b) => a + b, 0) < 12, { statement: 'the counters sum to less than 12' })],
+    terminal: () => true,
+  });

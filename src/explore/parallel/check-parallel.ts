@@ -1,7 +1,9 @@
 /**
  * `checkParallel(model, { workers, source })`: the exhaustive BFS of `check`, split over worker
- * threads (part.ts): the same states, transitions, depth and verdict as one thread, a shortest
- * counterexample, and the same trace on every run with the same number of workers. The main
+ * threads — on one table all parts share (shared-bfs.ts, check-shared.ts), or, for runs with a
+ * state bound, a memory limit or bitstate, among parts that own their states (part.ts): the same
+ * states, transitions, depth and verdict as one thread, a shortest counterexample, and the same
+ * trace on every run (with the same number of workers, for parts that own their states). The main
  * thread builds the model too: it checks that every worker built the same one, and rebuilds,
  * concretizes (symmetry) and minimizes the trace from the workers' parent links as `check` does.
  */
@@ -23,6 +25,9 @@ import { partitionedBfs, partReport, queueShare, releasePrefix, routeTo, runLeve
 import { WorkerError, WorkerPool } from './pool.js';
 import { identityOf, type PartReport } from './protocol.js';
 import type { ModelSource } from './source.js';
+import { sharedExplored, sharedFits, startFromHandoff, startFromInitial, type Before } from './check-shared.js';
+import { sharedBfs } from './shared-bfs.js';
+import { Codec } from '../../state/codec.js';
 
 export interface ParallelOptions extends CheckOptions {
   /** Parts: this thread and `workers` − 1 worker threads (default: the pool's size, else 1: `check` on this thread). BFS only: DFS always runs on one thread. */
@@ -109,6 +114,9 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
   let queue: ByteFifo;
   let start: LevelStart;
   let prefix: Prefix | undefined;
+  // Unbounded runs of an exact store search one table together (shared-bfs.ts); the others split the states among the parts (part.ts).
+  const onTable = sharedFits(rest);
+  let before: Before | undefined;
   /** The transitions this thread made before a handoff. */
   let handoffTransitions = 0;
   // Small runs stay here: BFS on this thread until the handoff point (bitstate and shards start on the workers).
@@ -135,41 +143,42 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
     const { index, level } = single.handoff;
     const H = search.store.size;
     handoffTransitions = search.transitions;
-    // The frontier is split among the parts; this thread's share goes back on its queue.
-    prefix = {
-      table: shared(search.store.dump().table),
-      ...splitFrontier(frontierOf(queue).pieces, index, P),
-      shapes: search.codec.templates.map((t) => t.shape),
-      states: H,
-      level,
-      depth: search.depth,
-      budget: rest.maxStates !== undefined ? rest.maxStates - H : Infinity,
-    };
-    const firstRefs = queueShare(prefix, 0, (tid) => tid, queue);
-    if (prefix.budget !== Infinity) search.maxStates = H + Math.ceil(prefix.budget / P);
-    if (rest.memoryMB !== undefined) search.memoryLimit = memoryShare;
-    start = { level, firstRefs, local: H, stopped: false };
+    if (onTable) {
+      before = startFromHandoff(search, queue, index, level, P);
+    } else {
+      // The frontier is split among the parts; this thread's share goes back on its queue.
+      prefix = {
+        table: shared(search.store.dump().table),
+        ...splitFrontier(frontierOf(queue).pieces, index, P),
+        shapes: search.codec.templates.map((t) => t.shape),
+        states: H,
+        level,
+        depth: search.depth,
+        budget: rest.maxStates !== undefined ? rest.maxStates - H : Infinity,
+      };
+      const firstRefs = queueShare(prefix, 0, (tid) => tid, queue);
+      if (prefix.budget !== Infinity) search.maxStates = H + Math.ceil(prefix.budget / P);
+      if (rest.memoryMB !== undefined) search.memoryLimit = memoryShare;
+      start = { level, firstRefs, local: H, stopped: false };
+    }
   }
 
   const src = source;
-  const runParts = async (pool: WorkerPool): Promise<CheckResult> => {
-    const done = pool.start(src, { ...partOptions, maxStates: prefix || rest.maxStates === undefined ? undefined : Math.ceil(rest.maxStates / P) }, memoryShare, prefix);
-    // Posted (the workers share the memory now): this thread no longer needs the table and frontier.
-    if (prefix) releasePrefix(prefix);
-    // Part 0, on this thread, while the workers run theirs (this thread waits with them, not for them).
-    let main: PartRun;
-    let mainPrefix = 0;
-    try {
-      if (prefix) {
-        const ex = pool.exchange(search!.codec);
-        search!.partition(0, P, routeTo(ex, search!.codec), { ref: prefix.states, local: prefix.states });
-        main = runLevels(search!, queue!, ex, start!);
-      } else {
-        const r = partitionedBfs(cm, { ...mainOptions, maxStates: rest.maxStates !== undefined ? Math.ceil(rest.maxStates / P) : undefined }, init, (codec) => pool.exchange(codec), memoryShare);
-        ({ search } = r);
-        main = r;
-        mainPrefix = r.prefixStates;
+  /** Every worker built the model this thread checks. */
+  const sameModel = (reports: PartReport[]): void => {
+    const mine = JSON.stringify({ name: cm.model.name, config: JSON.stringify(cm.model.config), instances: cm.instances.length });
+    for (const [i, r] of reports.entries()) {
+      const theirs = JSON.stringify({ name: r.identity.name, config: r.identity.config, instances: r.identity.instances });
+      if (theirs !== mine || identityOf(cm).labels !== r.identity.labels) {
+        throw new ModelError(`worker ${i + 1} built a different model from ${src.module} (${theirs}) than the one checked (${mine})`);
       }
+    }
+  };
+  /** Run part 0 here while the workers run theirs (`done`); a failure on either side stops both and is reported. */
+  const together = async <T>(pool: WorkerPool, done: Promise<PartReport[]>, mine: () => T): Promise<{ main: T; reports: PartReport[] }> => {
+    let main: T;
+    try {
+      main = mine();
     } catch (e) {
       // Stop the workers; when one of them failed, that failure is the reason this part was woken.
       pool.abort();
@@ -182,13 +191,47 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
     } catch (e) {
       throw asCallerError(e);
     }
-    const mine = JSON.stringify({ name: cm.model.name, config: JSON.stringify(cm.model.config), instances: cm.instances.length });
-    for (const [i, r] of reports.entries()) {
-      const theirs = JSON.stringify({ name: r.identity.name, config: r.identity.config, instances: r.identity.instances });
-      if (theirs !== mine || identityOf(cm).labels !== r.identity.labels) {
-        throw new ModelError(`worker ${i + 1} built a different model from ${src.module} (${theirs}) than the one checked (${mine})`);
-      }
+    sameModel(reports);
+    return { main, reports };
+  };
+  const runTable = async (pool: WorkerPool): Promise<CheckResult> => {
+    const begin = before ?? startFromInitial(cm, mainOptions, init, P);
+    if ('stopped' in begin) {
+      const s0 = begin.stopped;
+      return { ...report(cm, init, { ...rest, strategy }, context, started, { ...exploredOf(s0, 0, false), path: () => [] }), workers: 1 };
     }
+    const ex = pool.exchange(new Codec());
+    ex.resetShared();
+    const done = pool.start(src, partOptions, memoryShare, undefined, begin.start);
+    // Progress lines count what was stored and searched before the parts began, too.
+    const { stored } = begin.start;
+    const onTableProgress = onProgress && ((p: Progress) => onProgress({ ...p, states: p.states + stored, transitions: p.transitions + begin.transitions }));
+    const { main, reports } = await together(pool, done, () => sharedBfs(cm, { ...mainOptions, onProgress: onTableProgress }, ex, begin.start));
+    const { explored, all } = sharedExplored(cm, begin, main, reports, rest.memoryMB !== undefined ? rest.memoryMB * 2 ** 20 : Infinity, !!rest.sketch);
+    const result = report(cm, init, { ...rest, strategy }, context, started, explored);
+    // Per part: the states it stored (part 0 stored the initial state too, unless this thread's BFS handed over).
+    const initial = before ? 0 : begin.start.stored;
+    const parts = all.map((r, i) => ({ states: r.states + (i === 0 ? initial : 0), transitions: r.transitions, waitedMs: Math.round(r.waitedMs), expandedAhead: 0 }));
+    return { ...result, workers: P, parts };
+  };
+  const runParts = async (pool: WorkerPool): Promise<CheckResult> => {
+    if (onTable) return runTable(pool);
+    const done = pool.start(src, { ...partOptions, maxStates: prefix || rest.maxStates === undefined ? undefined : Math.ceil(rest.maxStates / P) }, memoryShare, prefix);
+    // Posted (the workers share the memory now): this thread no longer needs the table and frontier.
+    if (prefix) releasePrefix(prefix);
+    // Part 0, on this thread, while the workers run theirs (this thread waits with them, not for them).
+    let mainPrefix = 0;
+    const { main, reports } = await together(pool, done, (): PartRun => {
+      if (prefix) {
+        const ex = pool.exchange(search!.codec);
+        search!.partition(0, P, routeTo(ex, search!.codec), { ref: prefix.states, local: prefix.states });
+        return runLevels(search!, queue!, ex, start!);
+      }
+      const r = partitionedBfs(cm, { ...mainOptions, maxStates: rest.maxStates !== undefined ? Math.ceil(rest.maxStates / P) : undefined }, init, (codec) => pool.exchange(codec), memoryShare);
+      ({ search } = r);
+      mainPrefix = r.prefixStates;
+      return r;
+    });
     const s0 = search!;
     const all = [partReport(cm, s0, main, mainPrefix, !!rest.sketch), ...reports];
     const finding = pickFinding(cm, all);

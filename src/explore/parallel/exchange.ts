@@ -93,6 +93,17 @@ const ARRIVED = 0;
 const GENERATION = 1;
 const ABORT = 2;
 /**
+ * The shared-table search (shared-bfs.ts): two counters of the blocks of a level claimed so far
+ * (by the parity of the barrier that began the level; the last part at each barrier zeroes the
+ * next one), the flag of a table growth the parts are making together, and that growth's own
+ * barrier (arrivals and generation), apart from the level barrier, which a part may be waiting
+ * at when another calls for a growth.
+ */
+const CLAIM = 3;
+const GROW = 5;
+const GROW_ARRIVED = 6;
+const GROW_GENERATION = 7;
+/**
  * Words per line of the block (128 bytes: a cache line and the one the core fetches with it).
  * Each part's mail counter and heartbeat sit on lines of their own, so that a part bumping its
  * heartbeat at every state does not take from its peers' caches the line they poll.
@@ -342,6 +353,7 @@ export class Exchange {
     const generation = Atomics.load(c, GENERATION);
     if (Atomics.add(c, ARRIVED, 1) === this.parts - 1) {
       Atomics.store(c, ARRIVED, 0);
+      Atomics.store(c, CLAIM + ((level + 1) & 1), 0);
       Atomics.add(c, GENERATION, 1);
       Atomics.notify(c, GENERATION);
     } else {
@@ -359,6 +371,71 @@ export class Exchange {
       flagsAll.push(Atomics.load(c, bank + 2 * p + 1));
     }
     return { queued: queuedAll, flags: flagsAll };
+  }
+
+  /** Zero the claim counters and the growth words (before a run: the block outlives runs). */
+  resetShared(): void {
+    for (const w of [CLAIM, CLAIM + 1, GROW, GROW_ARRIVED]) Atomics.store(this.control, w, 0);
+  }
+
+  /** Claim the next block of the level begun by barrier `round` (the first level: round −1): its number. */
+  claim(round: number): number {
+    return Atomics.add(this.control, CLAIM + ((round + 1) & 1), 1);
+  }
+
+  /** Report how many states this part has stored (beside its heartbeat, on its own line). */
+  count(states: number): void {
+    Atomics.store(this.control, beatAt(this.parts, this.part) + 1, states);
+  }
+
+  /** The states every part has reported storing. */
+  counted(): number {
+    let n = 0;
+    for (let p = 0; p < this.parts; p++) n += Atomics.load(this.control, beatAt(this.parts, p) + 1);
+    return n;
+  }
+
+  /** Some part has called for a growth of the shared table. */
+  get growing(): boolean {
+    return Atomics.load(this.control, GROW) !== 0;
+  }
+
+  /** Call for a growth (unless one is called for), and wake the parts asleep at the level barrier to join it. */
+  callGrowth(): void {
+    if (Atomics.compareExchange(this.control, GROW, 0, 1) === 0) Atomics.notify(this.control, GENERATION);
+  }
+
+  /** The growth is done (set by one part before the growth's last barrier). */
+  grown(): void {
+    Atomics.store(this.control, GROW, 0);
+  }
+
+  /** The growth's barrier: every part arrives, none waits longer than that. */
+  growthBarrier(): void {
+    const c = this.control;
+    const generation = Atomics.load(c, GROW_GENERATION);
+    if (Atomics.add(c, GROW_ARRIVED, 1) === this.parts - 1) {
+      Atomics.store(c, GROW_ARRIVED, 0);
+      Atomics.add(c, GROW_GENERATION, 1);
+      Atomics.notify(c, GROW_GENERATION);
+      return;
+    }
+    while (Atomics.load(c, GROW_GENERATION) === generation) {
+      this.checkAbort();
+      if (!this.sleep(GROW_GENERATION, generation)) this.waited();
+    }
+    this.checkAbort();
+  }
+
+  /** Post a message of the shared-table search to `peer` (read after the next barrier, by `drain`). */
+  tell(peer: number, message: unknown, transfer: ArrayBuffer[] = []): void {
+    this.ports[peer]!.postMessage(message, transfer);
+  }
+
+  /** Hand every message `peer` has posted so far to `take`, in order. */
+  drain(peer: number, take: (message: unknown) => void): void {
+    const port = this.ports[peer]!;
+    for (let got = receiveMessageOnPort(port); got !== undefined; got = receiveMessageOnPort(port)) take(got.message);
   }
 
   /** This part is alive (called at each state it expands or files, and each chunk it takes). */

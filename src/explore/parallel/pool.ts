@@ -15,6 +15,7 @@ import type { Links } from '../../state/store.js';
 import type { Progress } from '../types.js';
 import { abort, Aborted, controlWords, Exchange } from './exchange.js';
 import type { Prefix } from './part.js';
+import type { SharedStart } from './shared-bfs.js';
 import { PROGRESS_FIELDS, type FromWorker, type PartOptions, type PartReport, type ToWorker } from './protocol.js';
 import type { ModelSource } from './source.js';
 
@@ -204,11 +205,11 @@ export class WorkerPool {
    * Start one partitioned search on every worker (parts 1 …); resolves with their reports once
    * they are done. This thread runs part 0 meanwhile (see check-parallel.ts).
    */
-  start(source: ModelSource, options: PartOptions, memoryShare: number, prefix?: Prefix): Promise<PartReport[]> {
+  start(source: ModelSource, options: PartOptions, memoryShare: number, prefix?: Prefix, shared?: SharedStart): Promise<PartReport[]> {
     const id = this.nextId++;
     this.progress.fill(0);
     return this.all(
-      (part) => this.post(part, { type: 'run', id, source, options, memoryShare, ...(prefix ? { prefix } : {}) }),
+      (part) => this.post(part, { type: 'run', id, source, options, memoryShare, ...(prefix ? { prefix } : {}), ...(shared ? { shared } : {}) }),
       (m): m is Extract<FromWorker, { type: 'done' }> => m.type === 'done' && m.id === id,
     ).then((done) => done.map((m) => m.report));
   }

@@ -11,6 +11,7 @@ import type { ViolationKind } from '../../trace/types.js';
 import type { ExploreOptions } from '../types.js';
 import type { ModelSource } from './source.js';
 import type { Prefix } from './part.js';
+import type { SharedStart } from './shared-bfs.js';
 
 /** The options a worker runs with: the caller's, less its callbacks. */
 export type PartOptions = Omit<ExploreOptions, 'onProgress'>;
@@ -20,7 +21,7 @@ export const PROGRESS_FIELDS = 5;
 
 export type ToWorker =
   | { type: 'init'; part: number; parts: number; ports: (MessagePort | null)[]; control: SharedArrayBuffer; progress: SharedArrayBuffer }
-  | { type: 'run'; id: number; source: ModelSource; options: PartOptions; memoryShare: number; prefix?: Prefix }
+  | { type: 'run'; id: number; source: ModelSource; options: PartOptions; memoryShare: number; prefix?: Prefix; shared?: SharedStart }
   | { type: 'warm'; source: ModelSource; options: PartOptions }
   | { type: 'links' };
 
@@ -72,5 +73,5 @@ export interface PartReport {
   /** After a handoff: the states found before it that this part took over (counted by the main thread, not here). */
   prefixStates: number;
   /** This part's finding: a global state reference, and the length of its trace. */
-  finding?: { kind: ViolationKind; name: string; message: string; at: number; then?: number; throwing?: number; symmetry?: true; length: number };
+  finding?: { kind: ViolationKind; name: string; message: string; at: number; then?: number; throwing?: number; symmetry?: true; length: number; lo?: number; hi?: number };
 }

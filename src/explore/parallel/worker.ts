@@ -14,6 +14,8 @@ import type { Progress } from '../types.js';
 import type { SeenSet } from '../../state/store.js';
 import { abort, Aborted, Exchange } from './exchange.js';
 import { partitionedBfs, partReport } from './part.js';
+import { sharedBfs, sharedReport } from './shared-bfs.js';
+import { Codec } from '../../state/codec.js';
 import { PROGRESS_FIELDS, type FromWorker, type ToWorker } from './protocol.js';
 import { loadSource, type ModelSource } from './source.js';
 import { DEFAULT_SHARD_SEED, shardModel } from '../shard.js';
@@ -114,6 +116,11 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     progress[at + 4] = p.elapsedMs;
   };
   const { cm, init } = prepare(built, m.options);
+  if (m.shared) {
+    const run = sharedBfs(cm, { ...m.options, onProgress, progressEveryMs: 500 }, new Exchange(part, parts, peers, control, new Codec()), m.shared);
+    post({ type: 'done', id: m.id, report: sharedReport(cm, run) });
+    return;
+  }
   const r = partitionedBfs(cm, { ...m.options, onProgress, progressEveryMs: 500 }, init, (codec) => new Exchange(part, parts, peers, control, codec), m.memoryShare, m.prefix);
   const { search } = r;
   const store = search.store;
