@@ -151,6 +151,23 @@ describe('the frontier chunks', () => {
     expect(out.takeFresh().length).toBe(first.length * 2);
   });
 
+  it("takes a grown-out table's memory as chunks (views into it), told of to the peers when first used", () => {
+    const out = new FrontierOut();
+    const region = new Int32Array(new SharedArrayBuffer(4 * (3 * (1 << 18) + 100)));
+    expect(out.donate(region.subarray(50))).toBe(3 * (1 << 20));
+    expect(out.takeFresh()).toEqual([]);
+    const words = new Int32Array(4);
+    words[0] = 99;
+    out.push(words, 0, 4, 1, 2, 3);
+    const fresh = out.takeFresh();
+    expect(fresh).toHaveLength(1);
+    const c = fresh[0].chunk;
+    expect(c.buffer).toBe(region.buffer);
+    expect(c[blockStart(c, 0) + RECORD_HEAD]).toBe(99);
+    expect(region[50 + blockStart(c, 0) + RECORD_HEAD + 2 * (1 << 18)]).toBe(99);
+    expect(out.peakBytes).toBe(1 << 20);
+  });
+
   it('a record larger than a chunk gets a chunk of its own', () => {
     const out = new FrontierOut();
     const big = new Int32Array(300_000);

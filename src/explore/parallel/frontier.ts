@@ -67,9 +67,17 @@ export class FrontierOut {
     let id: number;
     if (HEAD + need <= CHUNK_WORDS && this.free.length > 0) {
       id = this.free.pop()!;
+      if (!this.told[id]) {
+        // A donated chunk, first used: the frontier's memory from now on.
+        this.told[id] = true;
+        this.fresh.push(id);
+        this.bytes += CHUNK_WORDS * 4;
+        if (this.bytes > this.peakBytes) this.peakBytes = this.bytes;
+      }
     } else {
       id = this.chunks.length;
       this.chunks.push(freshShared(Math.max(CHUNK_WORDS, HEAD + need)));
+      this.told[id] = true;
       this.fresh.push(id);
       this.bytes += this.chunks[id].byteLength;
       if (this.bytes > this.peakBytes) this.peakBytes = this.bytes;
@@ -81,6 +89,26 @@ export class FrontierOut {
     this.current = c;
     this.inBlock = 0;
     return c;
+  }
+
+  /** Per chunk: the peers have been told of it (a donated chunk is told of when first used). */
+  private readonly told: boolean[] = [];
+
+  /**
+   * Take shared memory no longer used for anything else (a table the parts have grown out of) as
+   * free chunks: memory the process already has mapped, instead of new memory for the frontier.
+   * Returns its bytes taken.
+   */
+  donate(region: Int32Array): number {
+    let taken = 0;
+    for (let at = 0; at + CHUNK_WORDS <= region.length; at += CHUNK_WORDS) {
+      const id = this.chunks.length;
+      this.chunks.push(region.subarray(at, at + CHUNK_WORDS));
+      this.told[id] = false;
+      this.free.push(id);
+      taken += CHUNK_WORDS * 4;
+    }
+    return taken;
   }
 
   /** The chunks made since the last call (for the peers, who have not seen them). */

@@ -25,7 +25,7 @@
 import type { CompiledModel } from '../../model/compile.js';
 import type { Template } from '../../state/codec.js';
 import { reviveShape, type Shape } from '../../state/shape.js';
-import { allocateTable, GROW_AT, norm, PartSet, SharedTable } from '../../state/shared-table.js';
+import { allocateTable, GROW_AT, norm, PartSet, SharedTable, SLOT_WORDS } from '../../state/shared-table.js';
 import { templatesFor } from '../resume.js';
 import { Search, type Finding } from '../search.js';
 import type { ExploreOptions } from '../types.js';
@@ -164,12 +164,20 @@ export function sharedBfs<S>(cm: CompiledModel<S>, options: ExploreOptions, ex: 
     if (newTable === null) throw new Error(`internal: part ${part} got no table in a growth`);
     const next = new SharedTable(newTable);
     newTable = null;
+    // Each part first writes the zeroes of its share of the new table, in order, then (once all
+    // have) moves its share of the old one: pages new to the process are mapped in one sequential
+    // pass, on every part at once, rather than at random as the slots move in.
+    const fresh = next.capacity / parts;
+    next.slots.subarray(Math.floor(part * fresh) * SLOT_WORDS, Math.floor((part + 1) * fresh) * SLOT_WORDS).fill(0);
+    ex.growthBarrier();
     const share = old.capacity / parts;
     old.moveInto(next, Math.floor(part * share), Math.floor((part + 1) * share));
     if (part === 0) ex.grown();
     ex.growthBarrier();
     table = next;
     set.table = next;
+    // The old table's memory, mapped already, holds this part's frontier from now on.
+    out.donate(old.slots.subarray(Math.floor(part * share) * SLOT_WORDS, Math.floor((part + 1) * share) * SLOT_WORDS));
   };
   const idle = (): boolean => {
     if (!ex.growing) return false;
@@ -182,7 +190,7 @@ export function sharedBfs<S>(cm: CompiledModel<S>, options: ExploreOptions, ex: 
   let work: Work[] = [];
   let blocks = 0;
   for (const chunk of start.chunks) {
-    work.push({ chunk, bytes: new Uint8Array(chunk.buffer), templates: [], first: blocks });
+    work.push({ chunk, bytes: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), templates: [], first: blocks });
     blocks += blocksOf(chunk);
   }
   let startTemplates: Template[] | null = [];
@@ -234,7 +242,7 @@ export function sharedBfs<S>(cm: CompiledModel<S>, options: ExploreOptions, ex: 
       const templates = p === part ? codec.templates : theirTemplates[p];
       for (const id of ids) {
         const chunk = chunks[id];
-        work.push({ chunk, bytes: new Uint8Array(chunk.buffer), templates, first: blocks });
+        work.push({ chunk, bytes: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), templates, first: blocks });
         blocks += blocksOf(chunk);
       }
     }
