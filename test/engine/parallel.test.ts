@@ -20,7 +20,7 @@ import type { ModelSource } from '../../src/explore/parallel/source.js';
 import { buildEntry } from '../../src/cli/resolve.js';
 import { philosophers } from '../../models/calibration/philosophers.js';
 import { registry } from '../../models/index.js';
-import { faulty, jumps, plane, spread } from './small-models.js';
+import { badStart, faulty, jumps, plane, spread } from './small-models.js';
 import { HyperLogLog } from '../../src/state/sketch.js';
 import { SLOT_WORDS } from '../../src/state/shared-table.js';
 
@@ -110,6 +110,15 @@ describe('one table for all the parts (shared-bfs.ts)', () => {
       expect(r.memory!.storeBytes).toBe(2 ** 19 * SLOT_WORDS * 4);
       expect(r.parts!.reduce((a, p) => a + p.states, 0)).toBe(one.states);
     }
+  });
+
+  it('an initial state that breaks a property: found before the parts start, a trace of no steps', async () => {
+    const r = await checkParallel(badStart(), { source: { module: SMALL, export: 'badStart' }, pool: two });
+    expect(r.violation).toMatchObject({ kind: 'invariant', name: 'positive' });
+    expect(r.violation!.trace.steps).toEqual([]);
+    expect(r.states).toBe(check(badStart()).states);
+    // The pool still takes runs.
+    expect((await checkParallel(philosophers(5), { deadlock: false, source: phil(5), pool: two })).states).toBe(82);
   });
 
   // Which part stores which state changes from run to run; the finding and its trace must not.

@@ -131,3 +131,13 @@ export const spread = () =>
     invariants: [invariant('sumBelow12', (s) => s.c.reduce((a, b) => a + b, 0) < 12, { statement: 'the counters sum to less than 12' })],
     terminal: () => true,
   });
+
+/** A model whose initial state already breaks its invariant (`positive`): a trace of no steps. */
+export const badStart = () =>
+  defineModel<{ x: number }>({
+    name: 'bad-start',
+    init: () => ({ x: 0 }),
+    actions: [action('inc', (s) => s.x < 3, (s) => { s.x++; })],
+    invariants: [invariant('positive', (s) => s.x > 0, { statement: 'x is positive' })],
+    terminal: () => true,
+  });

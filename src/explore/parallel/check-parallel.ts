@@ -198,7 +198,7 @@ export async function checkParallel<S>(model: Model<S>, options: ParallelOptions
     const begin = before ?? startFromInitial(cm, mainOptions, init, P);
     if ('stopped' in begin) {
       const s0 = begin.stopped;
-      return { ...report(cm, init, { ...rest, strategy }, context, started, { ...exploredOf(s0, 0, false), path: () => [] }), workers: 1 };
+      return { ...report(cm, init, { ...rest, strategy }, context, started, { ...exploredOf(s0, 0, false), path: () => [] }), workers: P };
     }
     const ex = pool.exchange(new Codec());
     ex.resetShared();

@@ -1,8 +1,8 @@
 /**
- * The main thread's side of a parallel BFS on a shared table (shared-bfs.ts): where the parts
- * start (the initial state, or the frontier of this thread's own BFS when it hands over), running
- * part 0 while the workers run theirs, and the result: the figures of all parts, the least
- * finding, and its trace read from the table.
+ * The main thread's side of a parallel BFS on a shared table (shared-bfs.ts; check-parallel.ts
+ * runs the parts): which runs it takes, where the parts start (the initial state, or the frontier
+ * of this thread's own BFS when it hands over), and the result: the figures of all parts, the
+ * least finding, and its trace read back from the table.
  */
 import type { CompiledModel } from '../../model/compile.js';
 import { fingerprint, fp } from '../../state/fingerprint.js';

@@ -142,7 +142,8 @@ export function abort(control: Int32Array): void {
   Atomics.store(control, ABORT, 1);
   Atomics.add(control, GENERATION, 1);
   Atomics.notify(control, GENERATION);
-  // Parts sleep on the generation or on their mail counter, which starts a line: wake every line.
+  Atomics.notify(control, GROW_GENERATION);
+  // Parts sleep on the generation (a level's or a growth's) or on their mail counter, which starts a line: wake every line.
   for (let i = LINE; i < control.length; i += LINE) Atomics.notify(control, i);
 }
 
@@ -373,9 +374,10 @@ export class Exchange {
     return { queued: queuedAll, flags: flagsAll };
   }
 
-  /** Zero the claim counters and the growth words (before a run: the block outlives runs). */
+  /** Zero the claim counters, the growth words and the parts' counts (before a run: the block outlives runs). */
   resetShared(): void {
     for (const w of [CLAIM, CLAIM + 1, GROW, GROW_ARRIVED]) Atomics.store(this.control, w, 0);
+    for (let p = 0; p < this.parts; p++) Atomics.store(this.control, beatAt(this.parts, p) + 1, 0);
   }
 
   /** Claim the next block of the level begun by barrier `round` (the first level: round −1): its number. */
