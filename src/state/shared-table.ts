@@ -209,7 +209,7 @@ export class SharedTable {
   }
 }
 
-/** Every so many states a part stores, it reports its count and the table's load is looked at. */
+/** Every so many states a part stores (a power of two), it reports its count and the table's load is looked at. */
 export const COUNT_EVERY = 1024;
 
 /**
@@ -253,7 +253,7 @@ export class PartSet implements SeenSet {
     this.lastLo = lo;
     this.lastHi = h;
     const index = this.size++;
-    if (this.size % COUNT_EVERY === 0) this.counted(this.size);
+    if ((this.size & (COUNT_EVERY - 1)) === 0) this.counted(this.size);
     return index;
   }
 

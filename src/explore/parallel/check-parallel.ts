@@ -23,7 +23,7 @@ import { DEFAULT_SHARD_SEED, shardCheckOptions, shardModel, shardProblem } from 
 import type { CheckOptions, CheckResult, Progress } from '../types.js';
 import { partitionedBfs, partReport, queueShare, releasePrefix, routeTo, runLevels, splitFrontier, type LevelStart, type PartRun, type Prefix } from './part.js';
 import { WorkerError, WorkerPool } from './pool.js';
-import { identityOf, type PartReport } from './protocol.js';
+import { foundFinding, identityOf, type PartReport } from './protocol.js';
 import type { ModelSource } from './source.js';
 import { sharedExplored, sharedFits, startFromHandoff, startFromInitial, type Before } from './check-shared.js';
 import { sharedBfs } from './shared-bfs.js';
@@ -311,9 +311,7 @@ function pickFinding<S>(cm: CompiledModel<S>, reports: PartReport[]): Finding | 
   for (const r of reports) if (r.finding && (!best || r.finding.length < best.length)) best = r.finding;
   if (!best) return undefined;
   const { length: _l, ...f } = best;
-  const finding: Finding = { ...f };
-  if (f.kind === 'invariant') finding.property = [...cm.stateInvariants, ...cm.stepInvariants].find((i) => i.name === f.name);
-  return finding;
+  return foundFinding(cm, f);
 }
 
 /** The parts' sketches as one: the states of all parts (a HyperLogLog union is the register-wise maximum). */

@@ -11,11 +11,11 @@ import { allocateTable, BEFORE, COUNT_EVERY, norm, OLDER, PartSet, SharedTable, 
 import { HyperLogLog } from '../../state/sketch.js';
 import { StateStore, type SeenSet } from '../../state/store.js';
 import { forEachRecord, frontierOf } from '../resume.js';
-import { Search, type Finding } from '../search.js';
+import { Search } from '../search.js';
 import type { ExploreOptions } from '../types.js';
 import type { Explored } from '../check.js';
 import { FrontierOut } from './frontier.js';
-import type { PartReport } from './protocol.js';
+import { foundFinding, type PartReport } from './protocol.js';
 import { findingsOf, leastFinding, sharedReport, type SharedRun, type SharedStart } from './shared-bfs.js';
 
 /** Whether a run can be searched on a shared table: an exact store with no bound on states or memory (those are split among the parts instead: part.ts). */
@@ -83,11 +83,7 @@ export function startFromHandoff<S>(search: Search<S>, queue: ByteFifo, next: nu
 export function sharedExplored<S>(cm: CompiledModel<S>, before: Before, main: SharedRun<S>, reports: PartReport[], memoryLimit: number, sketch: boolean): { explored: Explored; all: PartReport[] } {
   const all = [sharedReport(cm, main), ...reports];
   const best = leastFinding([main.best, ...findingsOf(reports)]);
-  let finding: Finding | undefined;
-  if (best !== null) {
-    finding = { ...best.finding, at: 0 };
-    if (finding.kind === 'invariant') finding.property = [...cm.stateInvariants, ...cm.stepInvariants].find((i) => i.name === finding!.name);
-  }
+  const finding = best === null ? undefined : foundFinding(cm, { ...best.finding, at: 0 });
   const sum = (f: (r: PartReport) => number): number => all.reduce((a, r) => a + f(r), 0);
   const table = main.table;
   let hll: HyperLogLog | undefined;

@@ -34,7 +34,7 @@ import { ownerOf, Search, type Finding, type Route } from '../search.js';
 import { sketchOfStore } from '../shard.js';
 import type { ExploreOptions } from '../types.js';
 import { FOUND, HEADER_WORDS, recordWords, STOPPED, writeRecord, type Exchange, type Idle, type OnChunk } from './exchange.js';
-import { identityOf, type PartReport } from './protocol.js';
+import { identityOf, reportedFinding, type PartReport } from './protocol.js';
 
 /** What a part found, for its report. */
 export interface PartRun {
@@ -517,11 +517,6 @@ export function partReport<S>(cm: CompiledModel<S>, search: Search<S>, run: Part
   if (search.stoppedBy) r.stoppedBy = search.stoppedBy;
   if (store instanceof BitStateStore) r.omission = store.omission();
   if (sketch) r.sketch = sketchOfStore(store);
-  if (f) {
-    r.finding = { kind: f.kind, name: f.name, message: f.message, at: f.at, length: run.findingLength };
-    if (f.then !== undefined) r.finding.then = f.then;
-    if (f.throwing !== undefined) r.finding.throwing = f.throwing;
-    if (f.symmetry) r.finding.symmetry = true;
-  }
+  if (f) r.finding = reportedFinding(f, f.at, run.findingLength);
   return r;
 }

@@ -12,6 +12,7 @@ import type { ExploreOptions } from '../types.js';
 import type { ModelSource } from './source.js';
 import type { Prefix } from './part.js';
 import type { SharedStart } from './shared-bfs.js';
+import type { Finding } from '../search.js';
 
 /** The options a worker runs with: the caller's, less its callbacks. */
 export type PartOptions = Omit<ExploreOptions, 'onProgress'>;
@@ -74,4 +75,22 @@ export interface PartReport {
   prefixStates: number;
   /** This part's finding: a global state reference, and the length of its trace. */
   finding?: { kind: ViolationKind; name: string; message: string; at: number; then?: number; throwing?: number; symmetry?: true; length: number; lo?: number; hi?: number };
+}
+
+/** A finding as a part reports it, plain data (its property goes by name), with its trace's length (and, on a shared table, its state's fingerprint). */
+export type ReportedFinding = NonNullable<PartReport['finding']>;
+
+export function reportedFinding(f: Finding, at: number, length: number): ReportedFinding {
+  const r: ReportedFinding = { kind: f.kind, name: f.name, message: f.message, at, length };
+  if (f.then !== undefined) r.then = f.then;
+  if (f.throwing !== undefined) r.throwing = f.throwing;
+  if (f.symmetry) r.symmetry = true;
+  return r;
+}
+
+/** A reported finding back as the search's (without its length and fingerprint), its property found by name in the model. */
+export function foundFinding(cm: CompiledModel, reported: Omit<ReportedFinding, 'length' | 'lo' | 'hi'>): Finding {
+  const finding: Finding = { ...reported };
+  if (finding.kind === 'invariant') finding.property = [...cm.stateInvariants, ...cm.stepInvariants].find((i) => i.name === finding.name);
+  return finding;
 }

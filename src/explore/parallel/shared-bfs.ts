@@ -30,7 +30,7 @@ import { templatesFor } from '../resume.js';
 import { Search, type Finding } from '../search.js';
 import type { ExploreOptions } from '../types.js';
 import { FOUND, type Exchange } from './exchange.js';
-import { identityOf, type PartReport } from './protocol.js';
+import { identityOf, reportedFinding, type PartReport } from './protocol.js';
 import { blockEnd, blocksOf, blockStart, FrontierOut, RECORD_HEAD } from './frontier.js';
 
 /** Where the parts begin: the first level's states (in chunks, by templates of these shapes), its depth, and the table. */
@@ -103,6 +103,9 @@ interface Work {
   first: number;
 }
 
+/** A chunk as work: its bytes, its writer's templates, and the level's number of its first block. */
+const workOf = (chunk: Int32Array, templates: Template[], first: number): Work => ({ chunk, bytes: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), templates, first });
+
 /** Run one part of a shared-table BFS from `start`, until the parts are done or a finding stops them. */
 export function sharedBfs<S>(cm: CompiledModel<S>, options: ExploreOptions, ex: Exchange, start: SharedStart): SharedRun<S> {
   const { part, parts } = ex;
@@ -151,6 +154,13 @@ export function sharedBfs<S>(cm: CompiledModel<S>, options: ExploreOptions, ex: 
     for (let p = 0; p < parts; p++) if (p !== part) ex.tell(p, { kind: 'level', fresh, shapes, chunks: out.level } satisfies LevelNews);
   };
 
+  /** This part's share of a table's slots in a growth: [from, to), and their words. */
+  const slotsOf = (t: SharedTable): [number, number] => [Math.floor((part * t.capacity) / parts), Math.floor(((part + 1) * t.capacity) / parts)];
+  const shareOf = (t: SharedTable): Int32Array => {
+    const [from, to] = slotsOf(t);
+    return t.slots.subarray(from * SLOT_WORDS, to * SLOT_WORDS);
+  };
+
   /** Grow the table with the other parts (each moves its share of the slots). */
   const grow = (): void => {
     ex.growthBarrier();
@@ -167,17 +177,16 @@ export function sharedBfs<S>(cm: CompiledModel<S>, options: ExploreOptions, ex: 
     // Each part first writes the zeroes of its share of the new table, in order, then (once all
     // have) moves its share of the old one: pages new to the process are mapped in one sequential
     // pass, on every part at once, rather than at random as the slots move in.
-    const fresh = next.capacity / parts;
-    next.slots.subarray(Math.floor(part * fresh) * SLOT_WORDS, Math.floor((part + 1) * fresh) * SLOT_WORDS).fill(0);
+    shareOf(next).fill(0);
     ex.growthBarrier();
-    const share = old.capacity / parts;
-    old.moveInto(next, Math.floor(part * share), Math.floor((part + 1) * share));
+    const [from, to] = slotsOf(old);
+    old.moveInto(next, from, to);
     if (part === 0) ex.grown();
     ex.growthBarrier();
     table = next;
     set.table = next;
     // The old table's memory, mapped already, holds this part's frontier from now on.
-    out.donate(old.slots.subarray(Math.floor(part * share) * SLOT_WORDS, Math.floor((part + 1) * share) * SLOT_WORDS));
+    out.donate(shareOf(old));
   };
   const idle = (): boolean => {
     if (!ex.growing) return false;
@@ -187,16 +196,13 @@ export function sharedBfs<S>(cm: CompiledModel<S>, options: ExploreOptions, ex: 
 
   // The first level's work: the start's chunks, by the start's templates.
   const startMap = templatesFor(codec, start.shapes);
+  const startTemplates = start.shapes.map((_, tid) => codec.templates[startMap(tid)]);
   let work: Work[] = [];
   let blocks = 0;
   for (const chunk of start.chunks) {
-    work.push({ chunk, bytes: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), templates: [], first: blocks });
+    work.push(workOf(chunk, startTemplates, blocks));
     blocks += blocksOf(chunk);
   }
-  let startTemplates: Template[] | null = [];
-  for (let tid = 0; tid < start.shapes.length; tid++) startTemplates[tid] = codec.templates[startMap(tid)];
-  for (const w of work) w.templates = startTemplates;
-  startTemplates = null;
 
   const onNew = (_ref: number, _bytes: Uint8Array, at: number, length: number, template: number): void =>
     out.push(codec.encoder.words, at, length, template, set.lastLo, set.lastHi);
@@ -241,9 +247,8 @@ export function sharedBfs<S>(cm: CompiledModel<S>, options: ExploreOptions, ex: 
       const chunks = p === part ? out.chunks : theirChunks[p];
       const templates = p === part ? codec.templates : theirTemplates[p];
       for (const id of ids) {
-        const chunk = chunks[id];
-        work.push({ chunk, bytes: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), templates, first: blocks });
-        blocks += blocksOf(chunk);
+        work.push(workOf(chunks[id], templates, blocks));
+        blocks += blocksOf(chunks[id]);
       }
     }
     out.turn();
@@ -270,13 +275,7 @@ export function sharedReport<S>(cm: CompiledModel<S>, run: SharedRun<S>): PartRe
     prefixStates: 0,
   };
   if (search.stoppedBy) r.stoppedBy = search.stoppedBy;
-  if (best !== null) {
-    const f = best.finding;
-    r.finding = { kind: f.kind, name: f.name, message: f.message, at: 0, length: best.length, lo: best.lo, hi: best.hi };
-    if (f.then !== undefined) r.finding.then = f.then;
-    if (f.throwing !== undefined) r.finding.throwing = f.throwing;
-    if (f.symmetry) r.finding.symmetry = true;
-  }
+  if (best !== null) r.finding = { ...reportedFinding(best.finding, 0, best.length), lo: best.lo, hi: best.hi };
   return r;
 }
 
